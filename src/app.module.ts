@@ -1,0 +1,43 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { AppValidationPipe } from './common/validation';
+import { Environment, validateEnvironment } from './config/environment';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { RecordsModule } from './records/records.module';
+import { ReportsModule } from './reports/reports.module';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, cache: true, validate: validateEnvironment }),
+    LoggerModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Environment, true>) => ({
+        pinoHttp: {
+          level: config.get('LOG_LEVEL', { infer: true }),
+          // The id was assigned by the first middleware (common/request-id.ts).
+          genReqId: (request) => (request as { id?: string }).id ?? 'unknown',
+          // Every line logged while serving a request carries its id as request_id.
+          customAttributeKeys: { reqId: 'request_id' },
+          quietReqLogger: true,
+          redact: {
+            paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
+            censor: '[redacted]',
+          },
+        },
+      }),
+    }),
+    DatabaseModule,
+    HealthModule,
+    RecordsModule,
+    ReportsModule,
+  ],
+  providers: [
+    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+    { provide: APP_PIPE, useClass: AppValidationPipe },
+  ],
+})
+export class AppModule {}

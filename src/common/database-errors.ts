@@ -1,0 +1,44 @@
+import { QueryFailedError } from 'typeorm';
+
+/** What a PostgreSQL or driver error means for the client. */
+export type DatabaseErrorKind = 'unavailable' | 'invalid_input' | 'unknown';
+
+// SQLSTATE classes and codes that mean "try again later", not "you sent something wrong".
+const UNAVAILABLE_CLASSES = ['08', '53', '57', '58'];
+const UNAVAILABLE_CODES = new Set(['40001', '40P01', '55P03', '55006']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+]);
+const UNAVAILABLE_MESSAGES = [
+  'timeout exceeded when trying to connect',
+  'Connection terminated',
+  'connection timeout',
+  'Client has encountered a connection error',
+  'Cannot use a pool after calling end',
+];
+
+export function classifyDatabaseError(error: unknown): DatabaseErrorKind | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const source = error instanceof QueryFailedError ? (error.driverError as Error) : error;
+  const code = (source as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (NETWORK_CODES.has(code)) return 'unavailable';
+    if (/^[0-9A-Z]{5}$/.test(code)) {
+      if (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_CLASSES.includes(code.slice(0, 2))) {
+        return 'unavailable';
+      }
+      // Class 22 (data exception): a value PostgreSQL cannot store or compare.
+      if (code.startsWith('22')) return 'invalid_input';
+      return 'unknown';
+    }
+  }
+  if (UNAVAILABLE_MESSAGES.some((message) => source.message?.includes(message)))
+    return 'unavailable';
+  return error instanceof QueryFailedError ? 'unknown' : undefined;
+}

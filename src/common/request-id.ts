@@ -1,0 +1,39 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export const REQUEST_ID_HEADER = 'X-Request-ID';
+
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A new id: `req_` and 16 URL-safe random characters (96 bits). */
+export const newRequestId = (): string => `req_${randomBytes(12).toString('base64url')}`;
+
+/** The client's id when it is 1-128 characters of [A-Za-z0-9._:-], otherwise a new one. */
+export function resolveRequestId(header: string | string[] | undefined): string {
+  const candidate = Array.isArray(header) ? header[0] : header;
+  return candidate !== undefined && CLIENT_REQUEST_ID.test(candidate) ? candidate : newRequestId();
+}
+
+type RequestWithId = IncomingMessage & { id?: string };
+
+/** The id of a request, assigning one if nothing has yet. */
+export function requestIdOf(request: RequestWithId, response?: ServerResponse): string {
+  if (!request.id) {
+    request.id = resolveRequestId(request.headers['x-request-id']);
+    if (response && !response.headersSent) response.setHeader(REQUEST_ID_HEADER, request.id);
+  }
+  return request.id;
+}
+
+/**
+ * The first middleware of all: every response, even a 400 for malformed JSON or
+ * a 413, carries the id, and pino-http logs under it (it reuses `req.id`).
+ */
+export function assignRequestId(
+  request: RequestWithId,
+  response: ServerResponse,
+  next: () => void,
+): void {
+  requestIdOf(request, response);
+  next();
+}

@@ -1,0 +1,95 @@
+import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
+
+export const MAX_PAYLOAD_BYTES = 64 * 1024;
+export const MAX_PAYLOAD_DEPTH = 32;
+
+// NUL cannot be stored by PostgreSQL; an unpaired surrogate is not valid Unicode.
+const UNSTORABLE_TEXT =
+  // eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for
+  /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why a string cannot be stored as text, if it cannot. */
+export function textProblem(value: string): string | undefined {
+  const match = UNSTORABLE_TEXT.exec(value);
+  if (!match) return undefined;
+  return match[0] === '\u0000'
+    ? 'contains a NUL character'
+    : 'contains an unpaired UTF-16 surrogate';
+}
+
+/**
+ * Why a JSON value cannot be stored as this service's payload, if it cannot:
+ * jsonb rejects NUL and unpaired surrogates, and limits depth and size keep
+ * every record cheap to store, index and return.
+ */
+export function payloadProblem(value: unknown): string | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return 'must be a JSON object';
+  }
+  const problem = walk(value, 1, '');
+  if (problem) return problem;
+  const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
+  if (bytes > MAX_PAYLOAD_BYTES) {
+    return `must be at most ${MAX_PAYLOAD_BYTES} bytes once serialized (got ${bytes})`;
+  }
+  return undefined;
+}
+
+function walk(value: unknown, depth: number, path: string): string | undefined {
+  if (typeof value === 'string') {
+    const problem = textProblem(value);
+    return problem && `${path ? `at ${path} ` : ''}${problem}`;
+  }
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? undefined : `at ${path} holds a number out of range`;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth > MAX_PAYLOAD_DEPTH) return `must be at most ${MAX_PAYLOAD_DEPTH} levels deep`;
+  const entries = Array.isArray(value) ? value.entries() : Object.entries(value);
+  for (const [key, child] of entries) {
+    const childPath = Array.isArray(value)
+      ? `${path}[${key}]`
+      : path
+        ? `${path}.${key}`
+        : String(key);
+    if (typeof key === 'string') {
+      const keyProblem = textProblem(key);
+      if (keyProblem) return `has a key that ${keyProblem}`;
+    }
+    const problem = walk(child, depth + 1, childPath);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** class-validator decorator around payloadProblem. */
+export function IsStorablePayload(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isStorablePayload',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options,
+      validator: {
+        validate: (value: unknown) => payloadProblem(value) === undefined,
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} ${payloadProblem(args.value) ?? 'is invalid'}`,
+      },
+    });
+}
+
+/** class-validator decorator around textProblem. */
+export function IsStorableText(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isStorableText',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options,
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || textProblem(value) === undefined,
+        defaultMessage: (args: ValidationArguments) =>
+          `${args.property} ${textProblem(String(args.value)) ?? 'is invalid'}`,
+      },
+    });
+}

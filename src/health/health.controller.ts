@@ -1,0 +1,35 @@
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { DrainState } from './drain-state';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly drain: DrainState,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: the database answers and the service is not draining' })
+  @ApiServiceUnavailableResponse({ description: 'Database unreachable, or shutting down' })
+  check() {
+    if (this.drain.draining) throw new ServiceUnavailableException('Service is shutting down');
+    return this.health.check([() => this.database.pingCheck('database', { timeout: 1000 })]);
+  }
+
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process runs (no database call)' })
+  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+}

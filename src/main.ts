@@ -1,0 +1,47 @@
+import { ConfigService } from '@nestjs/config';
+import { Logger } from 'nestjs-pino';
+import { createApp } from './app.setup';
+import { Environment } from './config/environment';
+import { DrainState } from './health/drain-state';
+
+async function bootstrap(): Promise<void> {
+  const app = await createApp();
+  const config = app.get(ConfigService<Environment, true>);
+  const logger = app.get(Logger);
+  const server = await app.listen(config.get('PORT', { infer: true }));
+
+  // Graceful shutdown: readiness turns 503, the server stops accepting, in-flight
+  // requests finish (bounded by SHUTDOWN_GRACE_MS), then Nest's shutdown hooks stop
+  // the worker and close the pool (and the embedded database), and we exit 0.
+  let stopping = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    const graceMs = config.get('SHUTDOWN_GRACE_MS', { infer: true });
+    logger.log(`${signal} received: draining for up to ${graceMs} ms`, 'Shutdown');
+    app.get(DrainState).draining = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
+    const timer = setTimeout(() => {
+      logger.warn('grace period over: closing remaining connections', 'Shutdown');
+      server.closeAllConnections();
+    }, graceMs);
+    await closed;
+    clearInterval(idleSweep);
+    clearTimeout(timer);
+    await app.close();
+    logger.log('stopped', 'Shutdown');
+    process.exit(0);
+  };
+  process.on('SIGTERM', (signal) => void shutdown(signal));
+  process.on('SIGINT', (signal) => void shutdown(signal));
+}
+
+bootstrap().catch((error: unknown) => {
+  // The logger may not exist yet (bad configuration, database unreachable): say it plainly.
+  console.error(
+    `workflow-service failed to start: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,34 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsDefined, IsString, Length } from 'class-validator';
+import { IsStorablePayload, IsStorableText } from '../../common/storable-json';
+
+const trim = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
+
+export class CreateRecordDto {
+  @ApiProperty({ example: 'api', minLength: 1, maxLength: 64, description: 'Trimmed.' })
+  @Transform(trim)
+  @IsStorableText()
+  @Length(1, 64)
+  @IsString()
+  source: string;
+
+  @ApiProperty({ example: 'order', minLength: 1, maxLength: 64, description: 'Trimmed.' })
+  @Transform(trim)
+  @IsStorableText()
+  @Length(1, 64)
+  @IsString()
+  category: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: { order_id: '12345', amount: 99.99 },
+    description:
+      'A JSON object: at most 64 KiB serialized, 32 levels deep, no NUL characters or unpaired surrogates.',
+  })
+  @IsStorablePayload()
+  @IsDefined()
+  payload: Record<string, unknown>;
+}

@@ -1,0 +1,82 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsStorableText } from '../../common/storable-json';
+import { RECORD_STATUSES, RecordStatus } from '../record-status';
+
+export const MAX_LIMIT = 200;
+export const SORT_FIELDS = ['created_at', 'status', 'category', 'source'] as const;
+export type SortField = (typeof SORT_FIELDS)[number];
+
+/** "50" -> 50; anything else is left for @IsInt to reject. */
+export const toInteger = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value;
+
+export class ListRecordsQuery {
+  @ApiPropertyOptional({ enum: RECORD_STATUSES })
+  @IsOptional()
+  @IsIn(RECORD_STATUSES)
+  status?: RecordStatus;
+
+  @ApiPropertyOptional({ example: 'order' })
+  @IsOptional()
+  @IsStorableText()
+  @Length(1, 64)
+  @IsString()
+  category?: string;
+
+  @ApiPropertyOptional({ example: 'api' })
+  @IsOptional()
+  @IsStorableText()
+  @Length(1, 64)
+  @IsString()
+  source?: string;
+
+  @ApiPropertyOptional({
+    description: 'ISO-8601; records created at or after this instant.',
+    example: '2026-01-01T00:00:00Z',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  created_after?: string;
+
+  @ApiPropertyOptional({
+    description: 'ISO-8601; records created before this instant.',
+    example: '2026-02-01T00:00:00Z',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true, strictSeparator: true })
+  created_before?: string;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    default: 50,
+    description: `Values above ${MAX_LIMIT} are capped.`,
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => {
+    const limit = toInteger({ value });
+    return typeof limit === 'number' ? Math.min(limit, MAX_LIMIT) : limit;
+  })
+  @Min(1)
+  @IsInt()
+  limit: number = 50;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @IsOptional()
+  @Transform(toInteger)
+  @Max(Number.MAX_SAFE_INTEGER)
+  @Min(0)
+  @IsInt()
+  offset: number = 0;
+
+  @ApiPropertyOptional({ enum: SORT_FIELDS, default: 'created_at' })
+  @IsOptional()
+  @IsIn(SORT_FIELDS)
+  sort_by: SortField = 'created_at';
+
+  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
+  @IsOptional()
+  @IsIn(['asc', 'desc'])
+  sort_order: 'asc' | 'desc' = 'desc';
+}

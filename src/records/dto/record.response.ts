@@ -1,0 +1,91 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { RECORD_STATUSES, RecordStatus } from '../record-status';
+
+export class RecordResponse {
+  @ApiProperty({ format: 'uuid', example: '550e8400-e29b-41d4-a716-446655440000' })
+  id: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-01-07T12:00:00.000Z' })
+  created_at: string;
+
+  @ApiProperty({ format: 'date-time', example: '2026-01-07T12:00:00.000Z' })
+  updated_at: string;
+
+  @ApiProperty({ format: 'date-time', nullable: true, type: String, example: null })
+  processed_at: string | null;
+
+  @ApiProperty({ enum: RECORD_STATUSES, example: 'pending' })
+  status: RecordStatus;
+
+  @ApiProperty({ example: 'api' })
+  source: string;
+
+  @ApiProperty({ example: 'order' })
+  category: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    example: { order_id: '12345', amount: 99.99 },
+  })
+  payload: Record<string, unknown>;
+
+  @ApiProperty({ nullable: true, type: String, example: null })
+  classification: string | null;
+
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: null,
+    description: 'A decimal string with two places, e.g. "0.95".',
+  })
+  score: string | null;
+
+  @ApiProperty({ nullable: true, type: String, example: null })
+  error: string | null;
+
+  @ApiProperty({ example: 0, description: 'How many times the record has been processed.' })
+  attempts: number;
+}
+
+export class RecordPageResponse {
+  @ApiProperty({ type: [RecordResponse] })
+  items: RecordResponse[];
+
+  @ApiProperty({ example: 1 })
+  total: number;
+
+  @ApiProperty({ example: 50 })
+  limit: number;
+
+  @ApiProperty({ example: 0 })
+  offset: number;
+}
+
+export class RecordEventResponse {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  record_id: string;
+
+  @ApiProperty({
+    enum: RECORD_STATUSES,
+    nullable: true,
+    type: String,
+    description: 'null for creation',
+  })
+  from_status: RecordStatus | null;
+
+  @ApiProperty({ enum: RECORD_STATUSES })
+  to_status: RecordStatus;
+
+  @ApiProperty({ format: 'date-time' })
+  at: string;
+
+  @ApiProperty({ nullable: true, type: String, example: 'req_3kT9xQ2mZr8bW1vLp0aN' })
+  request_id: string | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  error: string | null;
+}

@@ -1,0 +1,79 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, ApiRequestIdHeader } from '../common/api-docs';
+import { RequestId } from '../common/request-context.decorator';
+import { CreateRecordDto } from './dto/create-record.dto';
+import { ListRecordsQuery } from './dto/list-records.query';
+import { RecordEventResponse, RecordPageResponse, RecordResponse } from './dto/record.response';
+import { RecordsService } from './records.service';
+
+@ApiTags('records')
+@ApiRequestIdHeader()
+@Controller('records')
+export class RecordsController {
+  constructor(private readonly records: RecordsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a record (status pending)' })
+  @ApiCreatedResponse({ type: RecordResponse, description: 'Location: /records/{id}' })
+  @ApiProblems(
+    'validation-error',
+    'malformed-request',
+    'payload-too-large',
+    'unsupported-media-type',
+  )
+  async create(
+    @Body() dto: CreateRecordDto,
+    @RequestId() requestId: string,
+    @Res({ passthrough: true }) response: { setHeader(name: string, value: string): void },
+  ): Promise<RecordResponse> {
+    const record = await this.records.create(dto, { requestId });
+    response.setHeader('Location', `/records/${record.id}`);
+    return record;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List records, filtered, sorted and paged (ties broken by id)' })
+  @ApiOkResponse({ type: RecordPageResponse })
+  @ApiProblems('validation-error')
+  list(@Query() query: ListRecordsQuery): Promise<RecordPageResponse> {
+    return this.records.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a record' })
+  @ApiOkResponse({ type: RecordResponse })
+  @ApiProblems('record-not-found')
+  findOne(@Param('id') id: string): Promise<RecordResponse> {
+    return this.records.findOne(id);
+  }
+
+  @Get(':id/events')
+  @ApiOperation({ summary: "A record's transitions, oldest first" })
+  @ApiOkResponse({ type: [RecordEventResponse] })
+  @ApiProblems('record-not-found')
+  events(@Param('id') id: string): Promise<RecordEventResponse[]> {
+    return this.records.events(id);
+  }
+
+  @Post(':id/process')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Process a pending record exactly once',
+    description: 'Answers 200 with the record processed or failed; 409 for every other caller.',
+  })
+  @ApiOkResponse({ type: RecordResponse })
+  @ApiProblems('record-not-found', 'invalid-transition')
+  process(@Param('id') id: string, @RequestId() requestId: string): Promise<RecordResponse> {
+    return this.records.process(id, { requestId });
+  }
+
+  @Post(':id/retry')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Send a failed record back to pending' })
+  @ApiOkResponse({ type: RecordResponse })
+  @ApiProblems('record-not-found', 'invalid-transition')
+  retry(@Param('id') id: string, @RequestId() requestId: string): Promise<RecordResponse> {
+    return this.records.retry(id, { requestId });
+  }
+}

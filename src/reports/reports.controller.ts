@@ -1,0 +1,21 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblems, ApiRequestIdHeader } from '../common/api-docs';
+import { SummaryQuery } from './dto/summary.query';
+import { SummaryResponse } from './dto/summary.response';
+import { ReportsService } from './reports.service';
+
+@ApiTags('reports')
+@ApiRequestIdHeader()
+@Controller('reports')
+export class ReportsController {
+  constructor(private readonly reports: ReportsService) {}
+
+  @Get('summary')
+  @ApiOperation({ summary: 'Counts by status and by category, optionally filtered' })
+  @ApiOkResponse({ type: SummaryResponse })
+  @ApiProblems('validation-error')
+  summary(@Query() query: SummaryQuery): Promise<SummaryResponse> {
+    return this.reports.summary(query);
+  }
+}
