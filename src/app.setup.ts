@@ -19,7 +19,11 @@ function rejectNonJsonBodies(
   _response: unknown,
   next: (error?: unknown) => void,
 ): void {
-  if (typeIs.hasBody(request) && !typeIs(request, JSON_TYPES)) {
+  // An empty body (Content-Length: 0, as many clients send on a bare POST) needs no type.
+  const hasContent =
+    request.headers['transfer-encoding'] !== undefined ||
+    Number(request.headers['content-length']) > 0;
+  if (hasContent && !typeIs(request, JSON_TYPES)) {
     next(new UnsupportedMediaTypeException('Content-Type must be application/json'));
     return;
   }

@@ -46,8 +46,8 @@ export class RecordsService {
          INSERT INTO records (source, category, payload) VALUES ($1, $2, $3)
          RETURNING ${RECORD_COLUMNS}
        ), creation AS (
-         INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id)
-         SELECT id, NULL, status, 0, $4 FROM inserted
+         INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, at)
+         SELECT id, NULL, status, 0, $4, created_at FROM inserted
        )
        SELECT * FROM inserted`,
       [dto.source, dto.category, JSON.stringify(dto.payload), context.requestId],
@@ -182,8 +182,8 @@ export class RecordsService {
           WHERE id = $1 AND status = $6
          RETURNING ${RECORD_COLUMNS}
        ), event AS (
-         INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, error)
-         SELECT id, $6, status, attempts, $8, error FROM updated
+         INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, error, at)
+         SELECT id, $6, status, attempts, $8, error, updated_at FROM updated
        )
        SELECT * FROM updated`,
       [
