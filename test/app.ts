@@ -18,5 +18,5 @@ export async function startTestApp(): Promise<TestApp> {
 
 /** Empties every table between tests. */
 export async function resetDatabase(db: DataSource): Promise<void> {
-  await db.query('TRUNCATE records, record_events RESTART IDENTITY CASCADE');
+  await db.query('TRUNCATE records, record_events CASCADE');
 }

@@ -482,12 +482,12 @@ describe('Records API (e2e)', () => {
       [
         'a malformed date',
         'created_after=yesterday',
-        'created_after must be a valid ISO 8601 date string',
+        'created_after must be an ISO-8601 date (YYYY-MM-DD) or date-time',
       ],
       [
         'an impossible date',
         'created_before=2026-02-30',
-        'created_before must be a valid ISO 8601 date string',
+        'created_before must be an ISO-8601 date (YYYY-MM-DD) or date-time',
       ],
       ['an unknown parameter', 'state=pending', 'property state should not exist'],
       [

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { InvalidTransitionError, RecordNotFoundError } from '../common/domain-errors';
+import { parseInstant } from '../common/iso-instant';
 import { CreateRecordDto } from './dto/create-record.dto';
 import { ListRecordsQuery } from './dto/list-records.query';
 import { RecordEventResponse, RecordPageResponse, RecordResponse } from './dto/record.response';
@@ -62,19 +63,23 @@ export class RecordsService {
   async list(query: ListRecordsQuery): Promise<RecordPageResponse> {
     const conditions: string[] = [];
     const params: unknown[] = [];
-    const where = (sql: string, value: unknown) => {
-      params.push(value);
-      conditions.push(sql.replace('?', `$${params.length}`));
-    };
-    if (query.status) where('status = ?', query.status);
-    if (query.category) where('category = ?', query.category);
-    if (query.source) where('source = ?', query.source);
-    if (query.created_after) where('created_at >= ?', query.created_after);
-    if (query.created_before) where('created_at < ?', query.created_before);
+    const where = (sql: string, value: unknown) => conditions.push(`${sql} $${params.push(value)}`);
+    if (query.status) where('status =', query.status);
+    if (query.category) where('category =', query.category);
+    if (query.source) where('source =', query.source);
+    const byTimeOnly = conditions.length;
+    if (query.created_after) where('created_at >=', parseInstant(query.created_after)?.at);
+    if (query.created_before) where('created_at <', parseInstant(query.created_before)?.at);
     const filter = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
     const direction = query.sort_order === 'asc' ? 'ASC' : 'DESC';
     // Ties are broken by id, so pages never overlap or skip.
     const order = `${SORT_COLUMNS[query.sort_by]} ${direction}, id ${direction}`;
+    // Without a time window the total comes from the rollup kept by triggers,
+    // which does not grow with the table; with one, it is counted.
+    const countSql =
+      byTimeOnly === conditions.length
+        ? `SELECT coalesce(sum(n), 0)::int AS total FROM record_totals ${filter}`
+        : `SELECT count(*)::int AS total FROM records ${filter}`;
 
     const [rows, [{ total }]] = await Promise.all([
       this.dataSource.query<RecordRow[]>(
@@ -82,10 +87,7 @@ export class RecordsService {
          LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
         [...params, query.limit, query.offset],
       ),
-      this.dataSource.query<{ total: number }[]>(
-        `SELECT count(*)::int AS total FROM records ${filter}`,
-        params,
-      ),
+      this.dataSource.query<{ total: number }[]>(countSql, params),
     ]);
     return { items: rows.map(toRecordResponse), total, limit: query.limit, offset: query.offset };
   }

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsIsoInstant } from '../../common/iso-instant';
 import { IsStorableText } from '../../common/storable-json';
 import { RECORD_STATUSES, RecordStatus } from '../record-status';
 
@@ -37,7 +38,7 @@ export class ListRecordsQuery {
     example: '2026-01-01T00:00:00Z',
   })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsIsoInstant()
   created_after?: string;
 
   @ApiPropertyOptional({
@@ -45,7 +46,7 @@ export class ListRecordsQuery {
     example: '2026-02-01T00:00:00Z',
   })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsIsoInstant()
   created_before?: string;
 
   @ApiPropertyOptional({

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsOptional, IsString, Length } from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
+import { IsIsoInstant, IsNotBefore } from '../../common/iso-instant';
 import { IsStorableText } from '../../common/storable-json';
-import { IsNotBefore } from '../../common/is-not-before';
 
 export class SummaryQuery {
   @ApiPropertyOptional({ example: 'order' })
@@ -24,7 +24,7 @@ export class SummaryQuery {
     example: '2026-01-01',
   })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsIsoInstant()
   date_from?: string;
 
   @ApiPropertyOptional({
@@ -33,7 +33,7 @@ export class SummaryQuery {
     example: '2026-01-31',
   })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
   @IsNotBefore('date_from')
+  @IsIsoInstant()
   date_to?: string;
 }
