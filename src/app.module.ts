@@ -7,6 +7,7 @@ import { AppValidationPipe } from './common/validation';
 import { Environment, validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 import { RecordsModule } from './records/records.module';
 import { ReportsModule } from './reports/reports.module';
 
@@ -32,6 +33,7 @@ import { ReportsModule } from './reports/reports.module';
     }),
     DatabaseModule,
     HealthModule,
+    IdempotencyModule,
     RecordsModule,
     ReportsModule,
   ],

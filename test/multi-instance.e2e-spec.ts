@@ -19,7 +19,7 @@ describe('Several instances (e2e)', () => {
     await db.connect();
   });
   beforeEach(async () => {
-    await db.query('TRUNCATE records, record_events CASCADE');
+    await db.query('TRUNCATE records, record_events, idempotency_keys CASCADE');
   });
   afterEach(async () => {
     await Promise.all(instances.map((instance) => instance.stop()));
@@ -97,6 +97,34 @@ describe('Several instances (e2e)', () => {
       `SELECT status, count(*)::int AS n FROM records GROUP BY status`,
     );
     expect(statuses.rows).toEqual([{ status: 'processed', n: 1000 }]);
+  });
+
+  it('creates exactly one record for 20 concurrent requests with one key across 2 instances', async () => {
+    instances = await Promise.all([startService(), startService()]);
+    const body = JSON.stringify({ source: 'multi', category: 'order', payload: { amount: 5 } });
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, n) =>
+        fetch(`${instances[n % 2].url}/records`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'across-instances' },
+          body,
+        }).then(async (response) => ({
+          status: response.status,
+          replayed: response.headers.get('idempotent-replayed'),
+          body: (await response.json()) as { id?: string },
+        })),
+      ),
+    );
+    const records = await db.query<{ id: string }>('SELECT id FROM records');
+    expect(records.rows).toHaveLength(1);
+    const fresh = responses.filter(
+      (response) => response.status === 201 && response.replayed === null,
+    );
+    expect(fresh).toHaveLength(1);
+    for (const response of responses) {
+      expect([201, 409]).toContain(response.status);
+      if (response.status === 201) expect(response.body.id).toBe(records.rows[0].id);
+    }
   });
 
   it('writes JSON log lines that carry the request id', async () => {

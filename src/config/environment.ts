@@ -112,6 +112,21 @@ export class Environment {
   @IsInt()
   @Min(0)
   SHUTDOWN_GRACE_MS = 10000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  IDEMPOTENCY_TTL_HOURS = 24;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  IDEMPOTENCY_LOCK_MS = 30000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  IDEMPOTENCY_PURGE_INTERVAL_MS = 600000;
 }
 
 export function validateEnvironment(raw: Record<string, unknown>): Environment {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { InvalidTransitionError, RecordNotFoundError } from '../common/domain-errors';
+import { RequestContext } from '../common/request-context.decorator';
 import { parseInstant } from '../common/iso-instant';
 import { CreateRecordDto } from './dto/create-record.dto';
 import { ListRecordsQuery } from './dto/list-records.query';
@@ -19,11 +20,6 @@ import { evaluate } from './rules/rules-engine';
 
 export const RULE_SET = Symbol('RULE_SET');
 
-/** Who asked: carried into the events a request writes. */
-export interface RequestContext {
-  requestId: string;
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const SORT_COLUMNS = {
@@ -40,20 +36,30 @@ export class RecordsService {
     @Inject(RULE_SET) private readonly ruleSet: RuleSet,
   ) {}
 
-  /** Inserts the record and its creation event in one statement (one transaction). */
+  /**
+   * Inserts the record and its creation event in one statement; with an
+   * Idempotency-Key, the stored response commits in the same transaction.
+   */
   async create(dto: CreateRecordDto, context: RequestContext): Promise<RecordResponse> {
-    const [row] = await this.dataSource.query<RecordRow[]>(
-      `WITH inserted AS (
-         INSERT INTO records (source, category, payload) VALUES ($1, $2, $3)
-         RETURNING ${RECORD_COLUMNS}
-       ), creation AS (
-         INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, at)
-         SELECT id, NULL, status, 0, $4, created_at FROM inserted
-       )
-       SELECT * FROM inserted`,
-      [dto.source, dto.category, JSON.stringify(dto.payload), context.requestId],
-    );
-    return toRecordResponse(row);
+    const insert = async (manager: EntityManager) => {
+      const [row] = await manager.query<RecordRow[]>(
+        `WITH inserted AS (
+           INSERT INTO records (source, category, payload) VALUES ($1, $2, $3)
+           RETURNING ${RECORD_COLUMNS}
+         ), creation AS (
+           INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, at)
+           SELECT id, NULL, status, 0, $4, created_at FROM inserted
+         )
+         SELECT * FROM inserted`,
+        [dto.source, dto.category, JSON.stringify(dto.payload), context.requestId],
+      );
+      const record = toRecordResponse(row);
+      await context.idempotency?.save(manager, record);
+      return record;
+    };
+    return context.idempotency
+      ? this.dataSource.transaction(insert)
+      : insert(this.dataSource.manager);
   }
 
   async findOne(id: string): Promise<RecordResponse> {
@@ -139,7 +145,9 @@ export class RecordsService {
   ): Promise<RecordResponse> {
     return this.dataSource.transaction(async (manager) => {
       const row = await this.findRow(manager, id, 'FOR UPDATE');
-      return toRecordResponse(await this.transition(manager, row, action, context));
+      const record = toRecordResponse(await this.transition(manager, row, action, context));
+      await context.idempotency?.save(manager, record);
+      return record;
     });
   }
 
