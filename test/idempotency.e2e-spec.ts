@@ -19,7 +19,6 @@ describe('Idempotent POSTs (e2e)', () => {
   });
   beforeEach(async () => {
     await resetDatabase(t.db);
-    await t.db.query('TRUNCATE idempotency_keys');
   });
 
   const create = (key: string, body: object = aRecordBody()) =>

@@ -1,19 +1,9 @@
 import request from 'supertest';
-import { resetDatabase, startTestApp, TestApp } from './app';
+import { useTestApp } from './app';
 import { aRecordBody, ISO_UTC, MISSING_ID, problem } from './builders';
 
 describe('Processing (e2e)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.app.close();
-  });
-  beforeEach(async () => {
-    await resetDatabase(t.db);
-  });
+  const t = useTestApp();
 
   const create = async (body = aRecordBody()): Promise<{ id: string; created_at: string }> =>
     (await request(t.http).post('/records').send(body).expect(201)).body;

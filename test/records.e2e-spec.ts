@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { resetDatabase, startTestApp, TestApp } from './app';
+import { useTestApp } from './app';
 import {
   aRecordBody,
   GENERATED_REQUEST_ID,
@@ -10,17 +10,7 @@ import {
 } from './builders';
 
 describe('Records API (e2e)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.app.close();
-  });
-  beforeEach(async () => {
-    await resetDatabase(t.db);
-  });
+  const t = useTestApp();
 
   const create = (body: unknown = aRecordBody()) =>
     request(t.http)

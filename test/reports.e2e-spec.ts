@@ -1,19 +1,9 @@
 import request from 'supertest';
-import { resetDatabase, startTestApp, TestApp } from './app';
+import { useTestApp } from './app';
 import { aRecordBody, problem } from './builders';
 
 describe('GET /reports/summary (e2e)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.app.close();
-  });
-  beforeEach(async () => {
-    await resetDatabase(t.db);
-  });
+  const t = useTestApp();
 
   const summary = async (query: Record<string, string> = {}) =>
     (await request(t.http).get('/reports/summary').query(query).expect(200)).body;

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiIdempotencyKeyHeader, ApiProblems, ApiRequestIdHeader } from '../common/api-docs';
 import { Context, RequestContext } from '../common/request-context.decorator';
@@ -6,6 +16,21 @@ import { CreateRecordDto } from './dto/create-record.dto';
 import { ListRecordsQuery } from './dto/list-records.query';
 import { RecordEventResponse, RecordPageResponse, RecordResponse } from './dto/record.response';
 import { RecordsService } from './records.service';
+
+/** A status-changing POST: 200 with the record, or 404 / 409. */
+const ApiTransition = (summary: string, description: string) =>
+  applyDecorators(
+    HttpCode(200),
+    ApiIdempotencyKeyHeader(),
+    ApiOperation({ summary, description }),
+    ApiOkResponse({ type: RecordResponse }),
+    ApiProblems(
+      'record-not-found',
+      'invalid-transition',
+      'request-in-flight',
+      'idempotency-key-reused',
+    ),
+  );
 
 @ApiTags('records')
 @ApiRequestIdHeader()
@@ -58,33 +83,18 @@ export class RecordsController {
   }
 
   @Post(':id/process')
-  @HttpCode(200)
-  @ApiIdempotencyKeyHeader()
-  @ApiOperation({
-    summary: 'Process a pending record exactly once',
-    description: 'Answers 200 with the record processed or failed; 409 for every other caller.',
-  })
-  @ApiOkResponse({ type: RecordResponse })
-  @ApiProblems(
-    'record-not-found',
-    'invalid-transition',
-    'request-in-flight',
-    'idempotency-key-reused',
+  @ApiTransition(
+    'Process a pending record exactly once',
+    'Answers 200 with the record processed or failed; 409 for every other caller.',
   )
   process(@Param('id') id: string, @Context() context: RequestContext): Promise<RecordResponse> {
     return this.records.process(id, context);
   }
 
   @Post(':id/retry')
-  @HttpCode(200)
-  @ApiIdempotencyKeyHeader()
-  @ApiOperation({ summary: 'Send a failed record back to pending' })
-  @ApiOkResponse({ type: RecordResponse })
-  @ApiProblems(
-    'record-not-found',
-    'invalid-transition',
-    'request-in-flight',
-    'idempotency-key-reused',
+  @ApiTransition(
+    'Send a failed record back to pending',
+    'Answers 200 with the record, pending again; 409 if it is not failed.',
   )
   retry(@Param('id') id: string, @Context() context: RequestContext): Promise<RecordResponse> {
     return this.records.retry(id, context);

@@ -1,23 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { CategorySourceFilter } from '../../common/category-source.filter';
 import { IsIsoInstant, IsNotBefore } from '../../common/iso-instant';
-import { IsStorableText } from '../../common/storable-json';
 
-export class SummaryQuery {
-  @ApiPropertyOptional({ example: 'order' })
-  @IsOptional()
-  @IsStorableText()
-  @Length(1, 64)
-  @IsString()
-  category?: string;
-
-  @ApiPropertyOptional({ example: 'api' })
-  @IsOptional()
-  @IsStorableText()
-  @Length(1, 64)
-  @IsString()
-  source?: string;
-
+export class SummaryQuery extends CategorySourceFilter {
   @ApiPropertyOptional({
     description:
       'ISO-8601 date or date-time, inclusive. A bare date means the start of that day (UTC).',
