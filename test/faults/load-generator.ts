@@ -30,7 +30,7 @@ export class LoadGenerator {
   start(): void {
     this.running = true;
     for (let worker = 0; worker < this.options.concurrency; worker++) {
-      this.loops.push(this.loop(worker));
+      this.loops.push(this.loop());
     }
   }
 
@@ -54,10 +54,10 @@ export class LoadGenerator {
     );
   }
 
-  private async loop(worker: number): Promise<void> {
+  private async loop(): Promise<void> {
     while (this.running && this.issued < this.options.maxRequests) {
       const n = this.issued++;
-      const target = this.options.targets[(n + worker) % this.options.targets.length];
+      const target = this.options.targets[n % this.options.targets.length];
       const exchange =
         this.created.length > 0 && n % 5 >= 3
           ? await this.process(target)
