@@ -129,7 +129,11 @@ describe('fault injection under load (real service processes, private PostgreSQL
         `200 to process without its event: ${verdict.processedWithoutEvent.join(', ')}`,
       );
     Object.assign(verdict, extra);
-    if (problems.length) throw new Error(`${name}:\n${problems.join('\n')}`);
+    if (problems.length) {
+      // The services' own account of what went wrong (they log at warn and above).
+      const logs = services.map((s) => `--- ${s.name} (${s.url})\n${s.log()}`).join('\n');
+      throw new Error(`${name}:\n${problems.join('\n')}\n${logs}`);
+    }
   }
 
   async function finish(
