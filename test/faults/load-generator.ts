@@ -59,9 +59,11 @@ export class LoadGenerator {
       const n = this.issued++;
       const target = this.options.targets[n % this.options.targets.length];
       const exchange =
-        this.created.length > 0 && n % 5 >= 3
-          ? await this.process(target)
-          : await this.create(target, n);
+        this.created.length === 0 || n % 10 < 6
+          ? await this.create(target, n)
+          : n % 10 < 9
+            ? await this.process(target)
+            : await this.read(target, n);
       this.exchanges.push(exchange);
       // Without a server to answer, fetch fails at once: do not spin.
       if (exchange.networkError) await new Promise((done) => setTimeout(done, 20));
@@ -87,6 +89,18 @@ export class LoadGenerator {
     const id = (exchange.body as { id?: string } | undefined)?.id;
     if (exchange.status === 201 && id) this.created.push(id);
     return exchange;
+  }
+
+  /** Reads a recent record, or asks for readiness: these too must be quick 503s in trouble. */
+  private read(target: string, n: number): Promise<Exchange> {
+    const id = this.created[this.created.length - 1];
+    return send({
+      target,
+      method: 'GET',
+      path: n % 20 === 9 ? '/health' : `/records/${id}`,
+      kind: 'read',
+      timeoutMs: this.options.timeoutMs,
+    });
   }
 
   /** Processes a recent record: often one another request is processing too. */
