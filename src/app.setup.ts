@@ -13,7 +13,11 @@ export const BODY_LIMIT = '1mb';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
-/** A body that is not JSON is refused (415), rather than read as an empty one. */
+/**
+ * A body that is not JSON is refused (415), rather than read as an empty one.
+ * `Content-Length: 0` (what fetch sends on a POST without a body, such as
+ * /records/{id}/process) is no body at all, whatever its type.
+ */
 function rejectNonJsonBodies(
   request: Parameters<typeof typeIs.hasBody>[0],
   _response: unknown,

@@ -1,11 +1,12 @@
-import { QueryFailedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 
 /** What a PostgreSQL or driver error means for the client. */
 export type DatabaseErrorKind = 'unavailable' | 'invalid_input' | 'unknown';
 
 // SQLSTATE classes and codes that mean "try again later", not "you sent something wrong".
 const UNAVAILABLE_CLASSES = ['08', '53', '57', '58'];
-const UNAVAILABLE_CODES = new Set(['40001', '40P01', '55P03', '55006']);
+// 25P03: PostgreSQL ended a session left idle in a transaction (a stalled instance).
+const UNAVAILABLE_CODES = new Set(['40001', '40P01', '55P03', '55006', '25P03']);
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -21,10 +22,15 @@ const UNAVAILABLE_MESSAGES = [
   'connection timeout',
   'Client has encountered a connection error',
   'Cannot use a pool after calling end',
+  'Client was closed and is not queryable',
 ];
 
 export function classifyDatabaseError(error: unknown): DatabaseErrorKind | undefined {
   if (!(error instanceof Error)) return undefined;
+  // TypeORM releases a transaction's query runner when its connection fails (the
+  // server ended the session, the network dropped it); the next statement of that
+  // transaction then throws this. Nothing was committed: retrying is safe.
+  if (error instanceof QueryRunnerProviderAlreadyReleasedError) return 'unavailable';
   const source = error instanceof QueryFailedError ? (error.driverError as Error) : error;
   const code = (source as { code?: unknown }).code;
   if (typeof code === 'string') {

@@ -194,7 +194,10 @@ export function toProblem(exception: unknown, instance: string, requestId: strin
     request_id: requestId,
   };
   if (classified.details) body.details = classified.details;
-  return { status, body, headers: classified.headers ?? {}, unexpected: !!classified.unexpected };
+  const headers = { ...classified.headers };
+  // Every 503 (readiness included: database down, draining) tells clients when to come back.
+  if (status === 503 && !headers['Retry-After']) headers['Retry-After'] = UNAVAILABLE_RETRY_AFTER;
+  return { status, body, headers, unexpected: !!classified.unexpected };
 }
 
 /** `HttpStatus.METHOD_NOT_ALLOWED` -> `MethodNotAllowed`. */

@@ -93,3 +93,32 @@ export function IsStorableText(options?: ValidationOptions): PropertyDecorator {
       },
     });
 }
+
+/**
+ * Length in Unicode code points, as PostgreSQL's char_length (and so the
+ * column's CHECK) counts it. class-validator's @Length does not count U+FE0E
+ * and U+FE0F, so 'a\uFE0F' x 33 passed it and then broke the CHECK: a 500.
+ */
+export function IsCodePointLength(
+  min: number,
+  max: number,
+  options?: ValidationOptions,
+): PropertyDecorator {
+  const length = (value: string) => [...value].length;
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isCodePointLength',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      constraints: [min, max],
+      options,
+      validator: {
+        validate: (value: unknown) =>
+          typeof value !== 'string' || (length(value) >= min && length(value) <= max),
+        defaultMessage: (args: ValidationArguments) =>
+          length(String(args.value)) < min
+            ? `${args.property} must be longer than or equal to ${min} characters`
+            : `${args.property} must be shorter than or equal to ${max} characters`,
+      },
+    });
+}

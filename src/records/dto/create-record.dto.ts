@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsDefined, IsString, Length } from 'class-validator';
-import { IsStorablePayload, IsStorableText } from '../../common/storable-json';
+import { IsDefined, IsString } from 'class-validator';
+import { IsCodePointLength, IsStorablePayload, IsStorableText } from '../../common/storable-json';
 
 const trim = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
@@ -10,14 +10,14 @@ export class CreateRecordDto {
   @ApiProperty({ example: 'api', minLength: 1, maxLength: 64, description: 'Trimmed.' })
   @Transform(trim)
   @IsStorableText()
-  @Length(1, 64)
+  @IsCodePointLength(1, 64)
   @IsString()
   source: string;
 
   @ApiProperty({ example: 'order', minLength: 1, maxLength: 64, description: 'Trimmed.' })
   @Transform(trim)
   @IsStorableText()
-  @Length(1, 64)
+  @IsCodePointLength(1, 64)
   @IsString()
   category: string;
 
