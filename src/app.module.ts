@@ -7,8 +7,10 @@ import { AppValidationPipe } from './common/validation';
 import { Environment, validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RecordsModule } from './records/records.module';
 import { ReportsModule } from './reports/reports.module';
+import { SecurityModule } from './security/security.module';
 
 @Module({
   imports: [
@@ -32,6 +34,8 @@ import { ReportsModule } from './reports/reports.module';
     }),
     DatabaseModule,
     HealthModule,
+    MetricsModule,
+    SecurityModule,
     RecordsModule,
     ReportsModule,
   ],

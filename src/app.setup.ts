@@ -2,28 +2,45 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { UnsupportedMediaTypeException } from '@nestjs/common';
-import { json } from 'express';
+import { json, Request } from 'express';
+import helmet from 'helmet';
 import typeIs from 'type-is';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ProblemDoc } from './common/api-docs';
 import { assignRequestId } from './common/request-id';
+import { SERVICE_VERSION } from './config/service-version';
+import { HttpMetrics } from './metrics/http-metrics';
+import { documentSecurity } from './security/api-docs-security';
 
 export const BODY_LIMIT = '1mb';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
-/** A body that is not JSON is refused (415), rather than read as an empty one. */
+/**
+ * A body that is not JSON is refused (415), rather than read as an empty one. An empty
+ * body (Content-Length: 0, as many clients send on a bare POST .../process) is no body.
+ */
 function rejectNonJsonBodies(
   request: Parameters<typeof typeIs.hasBody>[0],
   _response: unknown,
   next: (error?: unknown) => void,
 ): void {
-  if (typeIs.hasBody(request) && !typeIs(request, JSON_TYPES)) {
+  const empty = request.headers['content-length'] === '0';
+  if (typeIs.hasBody(request) && !empty && !typeIs(request, JSON_TYPES)) {
     next(new UnsupportedMediaTypeException('Content-Type must be application/json'));
     return;
   }
   next();
+}
+
+/**
+ * The matched route template (/records/:id), which Express sets in req.route once routing
+ * ran; undefined when no route matched (a catch-all such as Nest's 404 route says nothing).
+ */
+function routeTemplate(request: unknown): string | undefined {
+  const path: unknown = (request as Request).route?.path;
+  return typeof path === 'string' && !path.includes('*') ? path : undefined;
 }
 
 /**
@@ -39,8 +56,24 @@ export async function createApp(): Promise<NestExpressApplication> {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
-  // Order matters: the request id first, so even a body the parser rejects is answered with one.
+  // Order matters: the request id first, so even a body the parser rejects is answered with one;
+  // then the metrics, so every answer (errors from the parser, guards and filter included) is counted.
   app.use(assignRequestId);
+  app.use(app.get(HttpMetrics).middleware(routeTemplate));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          // The Swagger UI at /docs loads its scripts from /docs and has inline <style> blocks.
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
+          // Served over plain HTTP too (behind a TLS-terminating proxy, or locally).
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+  );
   app.use(json({ limit: BODY_LIMIT, type: JSON_TYPES }));
   app.use(rejectNonJsonBodies);
 
@@ -51,10 +84,13 @@ export async function createApp(): Promise<NestExpressApplication> {
       .setDescription(
         'Takes in records from many sources, processes each exactly once (pending -> processed | failed), and reports on them. Errors are RFC 9457 problem documents (application/problem+json).',
       )
-      .setVersion(process.env.npm_package_version ?? '0.1.0')
+      .setVersion(SERVICE_VERSION)
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key' }, 'bearer')
       .build(),
     { extraModels: [ProblemDoc] },
   );
+  documentSecurity(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -18,8 +18,13 @@ async function bootstrap(): Promise<void> {
     if (stopping) return;
     stopping = true;
     const graceMs = config.get('SHUTDOWN_GRACE_MS', { infer: true });
+    const readinessDelayMs = config.get('SHUTDOWN_READINESS_DELAY_MS', { infer: true });
     logger.log(`${signal} received: draining for up to ${graceMs} ms`, 'Shutdown');
     app.get(DrainState).draining = true;
+    if (readinessDelayMs > 0) {
+      // Still serving while /health answers 503, until load balancers have noticed.
+      await new Promise((resolve) => setTimeout(resolve, readinessDelayMs));
+    }
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
