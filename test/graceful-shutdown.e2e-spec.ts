@@ -8,16 +8,26 @@ const auth = { 'X-API-Key': API_KEY };
 /** The real process (node dist/src/main.js), SIGTERM in the middle of load. */
 describe('Graceful shutdown (process)', () => {
   let service: ServiceProcess | undefined;
+  // One client holds a row lock; the other watches (pg_stat_activity is a snapshot per
+  // transaction, so it must not be read inside the locking one).
   let db: Client;
+  let locker: Client;
 
   beforeAll(async () => {
-    db = new Client({ connectionString: process.env.DATABASE_URL, application_name: 'e2e-test' });
-    await db.connect();
+    const connect = async () => {
+      const client = new Client({
+        connectionString: process.env.DATABASE_URL,
+        application_name: 'e2e-test',
+      });
+      await client.connect();
+      return client;
+    };
+    [db, locker] = await Promise.all([connect(), connect()]);
     await db.query('TRUNCATE records, record_events RESTART IDENTITY CASCADE');
   });
   afterAll(async () => {
     service?.kill();
-    await db.end();
+    await Promise.all([db.end(), locker.end()]);
   });
 
   it('stops accepting, finishes every request in flight, closes the pool and exits 0', async () => {
@@ -35,8 +45,8 @@ describe('Graceful shutdown (process)', () => {
     const created = await send(port, 'POST', '/records', { body: aRecordBody(), headers: auth });
     expect(created).toMatchObject({ kind: 'response', status: 201 });
     const slowId = (created as { body: { id: string } }).body.id;
-    await db.query('BEGIN');
-    await db.query('SELECT id FROM records WHERE id = $1 FOR UPDATE', [slowId]);
+    await locker.query('BEGIN');
+    await locker.query('SELECT id FROM records WHERE id = $1 FOR UPDATE', [slowId]);
     let slowSettled = false;
     const slow = send(port, 'POST', `/records/${slowId}/process`, { headers: auth }).finally(
       () => (slowSettled = true),
@@ -97,7 +107,7 @@ describe('Graceful shutdown (process)', () => {
     expect(service.child.exitCode).toBeNull();
 
     // Let the slow request finish: it is answered, and only then does the process exit 0.
-    await db.query('COMMIT');
+    await locker.query('COMMIT');
     const slowOutcome = await slow;
     expect(slowOutcome).toMatchObject({
       kind: 'response',

