@@ -229,7 +229,15 @@ describe('Database trouble (process)', () => {
         expect(ms).toBeLessThan(3000);
       }
       const health = await timed(port, 'GET', '/health');
-      expect(health.outcome).toMatchObject({ kind: 'response', status: 503 });
+      expect(health.outcome).toMatchObject({
+        kind: 'response',
+        status: 503,
+        body: {
+          error: 'ServiceUnavailable',
+          message: 'The database did not answer within 1000 ms',
+          instance: '/health',
+        },
+      });
       expect(health.ms).toBeLessThan(3000);
       expect(await send(port, 'GET', '/health/live')).toMatchObject({
         kind: 'response',

@@ -63,11 +63,16 @@ describe('Graceful shutdown (process)', () => {
     // (as a load balancer would stop sending).
     const outcomes: Outcome[] = [];
     let sending = true;
-    const client = async () => {
+    // Half the clients present the key as X-API-Key, half as a bearer token.
+    const client = async (headers: Record<string, string>) => {
       while (sending)
-        outcomes.push(await send(port, 'POST', '/records', { body: aRecordBody(), headers: auth }));
+        outcomes.push(await send(port, 'POST', '/records', { body: aRecordBody(), headers }));
     };
-    const load = Promise.all(Array.from({ length: 16 }, client));
+    const load = Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        client(i % 2 ? auth : { Authorization: `Bearer ${API_KEY}` }),
+      ),
+    );
     await waitFor('some load to be served', () => (outcomes.length >= 40 ? true : undefined));
 
     service.child.kill('SIGTERM');
@@ -140,5 +145,7 @@ describe('Graceful shutdown (process)', () => {
     expect(output).toContain('SIGTERM received: draining');
     expect(output).toContain('"msg":"stopped"');
     expect(output).not.toContain(API_KEY);
+    expect(output).toContain('"x-api-key":"[redacted]"');
+    expect(output).toContain('"authorization":"[redacted]"');
   });
 });
