@@ -50,7 +50,7 @@ export class CreateRecords1764100000000 implements MigrationInterface {
         from_status text CHECK (from_status IN ('pending', 'processed', 'failed')),
         to_status   text NOT NULL CHECK (to_status IN ('pending', 'processed', 'failed')),
         attempt     integer NOT NULL,
-        at          timestamptz NOT NULL DEFAULT clock_timestamp(),
+        at          timestamptz NOT NULL DEFAULT now(),
         request_id  text,
         error       text
       )

@@ -17,17 +17,17 @@ export const BODY_LIMIT = '1mb';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
-/**
- * A body that is not JSON is refused (415), rather than read as an empty one. An empty
- * body (Content-Length: 0, as many clients send on a bare POST .../process) is no body.
- */
+/** A body that is not JSON is refused (415), rather than read as an empty one. */
 function rejectNonJsonBodies(
   request: Parameters<typeof typeIs.hasBody>[0],
   _response: unknown,
   next: (error?: unknown) => void,
 ): void {
-  const empty = request.headers['content-length'] === '0';
-  if (typeIs.hasBody(request) && !empty && !typeIs(request, JSON_TYPES)) {
+  // An empty body (Content-Length: 0, as many clients send on a bare POST) needs no type.
+  const hasContent =
+    request.headers['transfer-encoding'] !== undefined ||
+    Number(request.headers['content-length']) > 0;
+  if (hasContent && !typeIs(request, JSON_TYPES)) {
     next(new UnsupportedMediaTypeException('Content-Type must be application/json'));
     return;
   }

@@ -16,7 +16,25 @@ export async function startTestApp(): Promise<TestApp> {
   return { app, http: app.getHttpServer(), db: app.get(DataSource) };
 }
 
-/** Empties every table between tests. */
+/** Empties every table between tests (the count rollups follow by trigger). */
 export async function resetDatabase(db: DataSource): Promise<void> {
-  await db.query('TRUNCATE records, record_events RESTART IDENTITY CASCADE');
+  await db.query('TRUNCATE records, record_events, idempotency_keys CASCADE');
+}
+
+/**
+ * For a spec file: boots the app once, closes it at the end, and empties the
+ * tables before each test. The returned object is filled in before the first test.
+ */
+export function useTestApp(): TestApp {
+  const t = {} as TestApp;
+  beforeAll(async () => {
+    Object.assign(t, await startTestApp());
+  });
+  afterAll(async () => {
+    await t.app.close();
+  });
+  beforeEach(async () => {
+    await resetDatabase(t.db);
+  });
+  return t;
 }

@@ -10,7 +10,7 @@ import {
   startPostgresProcess,
   startService,
   waitFor,
-} from './service-process';
+} from './process-harness';
 
 /** A private PostgreSQL the tests can stop and start (never the machine's shared one). */
 const PRIVATE_PG = {

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { aRecordBody } from './builders';
-import { Outcome, send, ServiceProcess, startService, waitFor } from './service-process';
+import { Outcome, send, ServiceProcess, startService, waitFor } from './process-harness';
 
 const API_KEY = 'shutdown-test-key-5c1f0e2d9a';
 const auth = { 'X-API-Key': API_KEY };
@@ -33,7 +33,10 @@ describe('Graceful shutdown (process)', () => {
   it('stops accepting, finishes every request in flight, closes the pool and exits 0', async () => {
     service = await startService({
       API_KEYS: API_KEY,
-      SHUTDOWN_READINESS_DELAY_MS: '1500',
+      // Long enough to see readiness turn 503 on a busy machine.
+      SHUTDOWN_READINESS_DELAY_MS: '3000',
+      // Load must not time out waiting for a connection on a busy machine either.
+      DB_POOL_TIMEOUT_MS: '10000',
       SHUTDOWN_GRACE_MS: '15000',
       DB_LOCK_TIMEOUT_MS: '20000',
       DB_STATEMENT_TIMEOUT_MS: '20000',
@@ -59,7 +62,7 @@ describe('Graceful shutdown (process)', () => {
       return rows.length > 0 ? true : undefined;
     });
 
-    // Load: 16 clients creating records until readiness says the service is going away
+    // Load: 8 clients creating records until readiness says the service is going away
     // (as a load balancer would stop sending).
     const outcomes: Outcome[] = [];
     let sending = true;
@@ -69,7 +72,7 @@ describe('Graceful shutdown (process)', () => {
         outcomes.push(await send(port, 'POST', '/records', { body: aRecordBody(), headers }));
     };
     const load = Promise.all(
-      Array.from({ length: 16 }, (_, i) =>
+      Array.from({ length: 8 }, (_, i) =>
         client(i % 2 ? auth : { Authorization: `Bearer ${API_KEY}` }),
       ),
     );

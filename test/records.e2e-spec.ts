@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { resetDatabase, startTestApp, TestApp } from './app';
+import { useTestApp } from './app';
 import {
   aRecordBody,
   GENERATED_REQUEST_ID,
@@ -10,17 +10,7 @@ import {
 } from './builders';
 
 describe('Records API (e2e)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.app.close();
-  });
-  beforeEach(async () => {
-    await resetDatabase(t.db);
-  });
+  const t = useTestApp();
 
   const create = (body: unknown = aRecordBody()) =>
     request(t.http)
@@ -482,12 +472,12 @@ describe('Records API (e2e)', () => {
       [
         'a malformed date',
         'created_after=yesterday',
-        'created_after must be a valid ISO 8601 date string',
+        'created_after must be an ISO-8601 date (YYYY-MM-DD) or date-time',
       ],
       [
         'an impossible date',
         'created_before=2026-02-30',
-        'created_before must be a valid ISO 8601 date string',
+        'created_before must be an ISO-8601 date (YYYY-MM-DD) or date-time',
       ],
       ['an unknown parameter', 'state=pending', 'property state should not exist'],
       [

@@ -72,3 +72,12 @@ export const ApiRequestIdHeader = () =>
     description:
       'Optional client request id (1-128 of [A-Za-z0-9._:-]); echoed in the response, error bodies and logs. Otherwise one is made.',
   });
+
+/** The Idempotency-Key header (its 409/422 answers are listed with the route's problems). */
+export const ApiIdempotencyKeyHeader = () =>
+  ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description:
+      'Optional, 1-255 printable characters (bare or a quoted structured-field string). The first request with a key runs and its response is stored for 24 hours; a repeat with the same body replays it with `Idempotent-Replayed: true`; the same key with another body is 422; while the first is in flight, 409 with Retry-After. Scoped to the API key, method and path. 5xx answers are never stored.',
+  });

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -149,6 +150,21 @@ export class Environment {
   @IsInt()
   @Min(0)
   RATE_LIMIT_PER_MINUTE = 0;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  IDEMPOTENCY_TTL_HOURS = 24;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  IDEMPOTENCY_LOCK_MS = 30000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1000)
+  IDEMPOTENCY_PURGE_INTERVAL_MS = 600000;
 }
 
 /** Never echoed in a configuration error. */

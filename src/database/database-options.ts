@@ -1,5 +1,7 @@
 import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { CreateRecords1764100000000 } from '../../migrations/1764100000000-create-records';
+import { RecordCounts1764200000000 } from '../../migrations/1764200000000-record-counts';
+import { IdempotencyKeys1764300000000 } from '../../migrations/1764300000000-idempotency-keys';
 
 export interface DatabaseSettings {
   url: string;
@@ -11,7 +13,11 @@ export interface DatabaseSettings {
 }
 
 /** Every migration, oldest first. */
-export const MIGRATIONS = [CreateRecords1764100000000];
+export const MIGRATIONS = [
+  CreateRecords1764100000000,
+  RecordCounts1764200000000,
+  IdempotencyKeys1764300000000,
+];
 
 export function databaseOptions(settings: DatabaseSettings): PostgresConnectionOptions {
   // Session settings on every pooled connection: no statement, lock wait or

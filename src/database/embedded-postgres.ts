@@ -51,8 +51,8 @@ export async function startEmbeddedPostgres(
     user: 'postgres',
     password: PASSWORD,
     persistent: true,
-    // As root, PostgreSQL refuses to run; the package then creates a `postgres` OS user.
-    createPostgresUser: true,
+    // PostgreSQL refuses to run as root: as root, the package runs it as a `postgres` OS user.
+    createPostgresUser: process.getuid?.() === 0,
     // The package asks initdb for en_US.UTF-8 messages, which slim machines lack.
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8', '--lc-messages=C'],
     onLog: () => undefined,

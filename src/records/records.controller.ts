@@ -1,11 +1,36 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiProblems, ApiRequestIdHeader } from '../common/api-docs';
-import { RequestId } from '../common/request-context.decorator';
+import { ApiIdempotencyKeyHeader, ApiProblems, ApiRequestIdHeader } from '../common/api-docs';
+import { Context, RequestContext } from '../common/request-context.decorator';
 import { CreateRecordDto } from './dto/create-record.dto';
 import { ListRecordsQuery } from './dto/list-records.query';
 import { RecordEventResponse, RecordPageResponse, RecordResponse } from './dto/record.response';
 import { RecordsService } from './records.service';
+
+/** A status-changing POST: 200 with the record, or 404 / 409. */
+const ApiTransition = (summary: string, description: string) =>
+  applyDecorators(
+    HttpCode(200),
+    ApiIdempotencyKeyHeader(),
+    ApiOperation({ summary, description }),
+    ApiOkResponse({ type: RecordResponse }),
+    ApiProblems(
+      'record-not-found',
+      'invalid-transition',
+      'request-in-flight',
+      'idempotency-key-reused',
+    ),
+  );
 
 @ApiTags('records')
 @ApiRequestIdHeader()
@@ -14,6 +39,7 @@ export class RecordsController {
   constructor(private readonly records: RecordsService) {}
 
   @Post()
+  @ApiIdempotencyKeyHeader()
   @ApiOperation({ summary: 'Create a record (status pending)' })
   @ApiCreatedResponse({ type: RecordResponse, description: 'Location: /records/{id}' })
   @ApiProblems(
@@ -24,10 +50,10 @@ export class RecordsController {
   )
   async create(
     @Body() dto: CreateRecordDto,
-    @RequestId() requestId: string,
+    @Context() context: RequestContext,
     @Res({ passthrough: true }) response: { setHeader(name: string, value: string): void },
   ): Promise<RecordResponse> {
-    const record = await this.records.create(dto, { requestId });
+    const record = await this.records.create(dto, context);
     response.setHeader('Location', `/records/${record.id}`);
     return record;
   }
@@ -57,23 +83,20 @@ export class RecordsController {
   }
 
   @Post(':id/process')
-  @HttpCode(200)
-  @ApiOperation({
-    summary: 'Process a pending record exactly once',
-    description: 'Answers 200 with the record processed or failed; 409 for every other caller.',
-  })
-  @ApiOkResponse({ type: RecordResponse })
-  @ApiProblems('record-not-found', 'invalid-transition')
-  process(@Param('id') id: string, @RequestId() requestId: string): Promise<RecordResponse> {
-    return this.records.process(id, { requestId });
+  @ApiTransition(
+    'Process a pending record exactly once',
+    'Answers 200 with the record processed or failed; 409 for every other caller.',
+  )
+  process(@Param('id') id: string, @Context() context: RequestContext): Promise<RecordResponse> {
+    return this.records.process(id, context);
   }
 
   @Post(':id/retry')
-  @HttpCode(200)
-  @ApiOperation({ summary: 'Send a failed record back to pending' })
-  @ApiOkResponse({ type: RecordResponse })
-  @ApiProblems('record-not-found', 'invalid-transition')
-  retry(@Param('id') id: string, @RequestId() requestId: string): Promise<RecordResponse> {
-    return this.records.retry(id, { requestId });
+  @ApiTransition(
+    'Send a failed record back to pending',
+    'Answers 200 with the record, pending again; 409 if it is not failed.',
+  )
+  retry(@Param('id') id: string, @Context() context: RequestContext): Promise<RecordResponse> {
+    return this.records.retry(id, context);
   }
 }

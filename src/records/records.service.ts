@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { InvalidTransitionError, RecordNotFoundError } from '../common/domain-errors';
+import { RequestContext } from '../common/request-context.decorator';
+import { parseInstant } from '../common/iso-instant';
 import { CreateRecordDto } from './dto/create-record.dto';
 import { ListRecordsQuery } from './dto/list-records.query';
 import { RecordEventResponse, RecordPageResponse, RecordResponse } from './dto/record.response';
@@ -17,11 +19,6 @@ import { RuleSet } from './rules/rule-set';
 import { evaluate } from './rules/rules-engine';
 
 export const RULE_SET = Symbol('RULE_SET');
-
-/** Who asked: carried into the events a request writes. */
-export interface RequestContext {
-  requestId: string;
-}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -39,20 +36,30 @@ export class RecordsService {
     @Inject(RULE_SET) private readonly ruleSet: RuleSet,
   ) {}
 
-  /** Inserts the record and its creation event in one statement (one transaction). */
+  /**
+   * Inserts the record and its creation event in one statement; with an
+   * Idempotency-Key, the stored response commits in the same transaction.
+   */
   async create(dto: CreateRecordDto, context: RequestContext): Promise<RecordResponse> {
-    const [row] = await this.dataSource.query<RecordRow[]>(
-      `WITH inserted AS (
-         INSERT INTO records (source, category, payload) VALUES ($1, $2, $3)
-         RETURNING ${RECORD_COLUMNS}
-       ), creation AS (
-         INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id)
-         SELECT id, NULL, status, 0, $4 FROM inserted
-       )
-       SELECT * FROM inserted`,
-      [dto.source, dto.category, JSON.stringify(dto.payload), context.requestId],
-    );
-    return toRecordResponse(row);
+    const insert = async (manager: EntityManager) => {
+      const [row] = await manager.query<RecordRow[]>(
+        `WITH inserted AS (
+           INSERT INTO records (source, category, payload) VALUES ($1, $2, $3)
+           RETURNING ${RECORD_COLUMNS}
+         ), creation AS (
+           INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, at)
+           SELECT id, NULL, status, 0, $4, created_at FROM inserted
+         )
+         SELECT * FROM inserted`,
+        [dto.source, dto.category, JSON.stringify(dto.payload), context.requestId],
+      );
+      const record = toRecordResponse(row);
+      await context.idempotency?.save(manager, record);
+      return record;
+    };
+    return context.idempotency
+      ? this.dataSource.transaction(insert)
+      : insert(this.dataSource.manager);
   }
 
   async findOne(id: string): Promise<RecordResponse> {
@@ -62,19 +69,23 @@ export class RecordsService {
   async list(query: ListRecordsQuery): Promise<RecordPageResponse> {
     const conditions: string[] = [];
     const params: unknown[] = [];
-    const where = (sql: string, value: unknown) => {
-      params.push(value);
-      conditions.push(sql.replace('?', `$${params.length}`));
-    };
-    if (query.status) where('status = ?', query.status);
-    if (query.category) where('category = ?', query.category);
-    if (query.source) where('source = ?', query.source);
-    if (query.created_after) where('created_at >= ?', query.created_after);
-    if (query.created_before) where('created_at < ?', query.created_before);
+    const where = (sql: string, value: unknown) => conditions.push(`${sql} $${params.push(value)}`);
+    if (query.status) where('status =', query.status);
+    if (query.category) where('category =', query.category);
+    if (query.source) where('source =', query.source);
+    const byTimeOnly = conditions.length;
+    if (query.created_after) where('created_at >=', parseInstant(query.created_after)?.at);
+    if (query.created_before) where('created_at <', parseInstant(query.created_before)?.at);
     const filter = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
     const direction = query.sort_order === 'asc' ? 'ASC' : 'DESC';
     // Ties are broken by id, so pages never overlap or skip.
     const order = `${SORT_COLUMNS[query.sort_by]} ${direction}, id ${direction}`;
+    // Without a time window the total comes from the rollup kept by triggers,
+    // which does not grow with the table; with one, it is counted.
+    const countSql =
+      byTimeOnly === conditions.length
+        ? `SELECT coalesce(sum(n), 0)::int AS total FROM record_totals ${filter}`
+        : `SELECT count(*)::int AS total FROM records ${filter}`;
 
     const [rows, [{ total }]] = await Promise.all([
       this.dataSource.query<RecordRow[]>(
@@ -82,10 +93,7 @@ export class RecordsService {
          LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
         [...params, query.limit, query.offset],
       ),
-      this.dataSource.query<{ total: number }[]>(
-        `SELECT count(*)::int AS total FROM records ${filter}`,
-        params,
-      ),
+      this.dataSource.query<{ total: number }[]>(countSql, params),
     ]);
     return { items: rows.map(toRecordResponse), total, limit: query.limit, offset: query.offset };
   }
@@ -137,7 +145,9 @@ export class RecordsService {
   ): Promise<RecordResponse> {
     return this.dataSource.transaction(async (manager) => {
       const row = await this.findRow(manager, id, 'FOR UPDATE');
-      return toRecordResponse(await this.transition(manager, row, action, context));
+      const record = toRecordResponse(await this.transition(manager, row, action, context));
+      await context.idempotency?.save(manager, record);
+      return record;
     });
   }
 
@@ -182,8 +192,8 @@ export class RecordsService {
           WHERE id = $1 AND status = $6
          RETURNING ${RECORD_COLUMNS}
        ), event AS (
-         INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, error)
-         SELECT id, $6, status, attempts, $8, error FROM updated
+         INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, error, at)
+         SELECT id, $6, status, attempts, $8, error, updated_at FROM updated
        )
        SELECT * FROM updated`,
       [

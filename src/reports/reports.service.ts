@@ -1,36 +1,68 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { parseInstant } from '../common/iso-instant';
 import { RecordStatus } from '../records/record-status';
 import { SummaryQuery } from './dto/summary.query';
 import { SummaryResponse } from './dto/summary.response';
+import { InstantRange, planSummary } from './summary-range';
 
-const BARE_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+
+/** date_from and date_to are inclusive; a bare date_to covers its whole UTC day. */
+function rangeOf(query: SummaryQuery): InstantRange {
+  const from = query.date_from ? parseInstant(query.date_from) : undefined;
+  const to = query.date_to ? parseInstant(query.date_to) : undefined;
+  return {
+    from: from?.at,
+    to: to && new Date(to.at.getTime() + (to.dateOnly ? DAY_MS : 1)),
+  };
+}
 
 @Injectable()
 export class ReportsService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /**
+   * Exact counts that do not grow with the table: whole days (or all time) come
+   * from the rollups kept by triggers (migrations/1764200000000-record-counts.ts);
+   * only the partial days at the ends of a range are counted from records.
+   */
   async summary(query: SummaryQuery): Promise<SummaryResponse> {
-    const conditions: string[] = [];
     const params: unknown[] = [];
-    const where = (sql: string, value: unknown) => {
-      params.push(value);
-      conditions.push(sql.replaceAll('?', `$${params.length}`));
-    };
-    if (query.category) where('category = ?', query.category);
-    if (query.source) where('source = ?', query.source);
-    if (query.date_from) where('created_at >= ?::timestamptz', query.date_from);
-    if (query.date_to) {
-      // Inclusive: a bare date covers its whole day.
-      if (BARE_DATE.test(query.date_to)) where(`created_at < ?::date + 1`, query.date_to);
-      else where('created_at <= ?::timestamptz', query.date_to);
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const filters = (): string[] => [
+      ...(query.category ? [`category = ${param(query.category)}`] : []),
+      ...(query.source ? [`source = ${param(query.source)}`] : []),
+    ];
+    const where = (conditions: string[]) =>
+      conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+
+    const plan = planSummary(rangeOf(query));
+    const parts: string[] = [];
+    if (plan.days && !plan.days.from && !plan.days.to) {
+      parts.push(`SELECT status, category, n FROM record_totals ${where(filters())}`);
+    } else if (plan.days) {
+      const days = [
+        ...(plan.days.from ? [`day >= ${param(plan.days.from)}`] : []),
+        ...(plan.days.to ? [`day < ${param(plan.days.to)}`] : []),
+      ];
+      parts.push(`SELECT status, category, n FROM record_counts ${where([...days, ...filters()])}`);
     }
-    const filter = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+    for (const { from, to } of plan.live) {
+      const bounds = [
+        ...(from ? [`created_at >= ${param(from)}`] : []),
+        ...(to ? [`created_at < ${param(to)}`] : []),
+      ];
+      parts.push(
+        `SELECT status, category, count(*) AS n FROM records ${where([...bounds, ...filters()])} GROUP BY status, category`,
+      );
+    }
     const rows = await this.dataSource.query<
-      { status: RecordStatus; category: string; n: number }[]
+      { status: RecordStatus; category: string; n: string }[]
     >(
-      `SELECT status, category, count(*)::int AS n FROM records ${filter} GROUP BY status, category`,
+      `SELECT status, category, sum(n) AS n FROM (${parts.join(' UNION ALL ')}) AS counts
+        GROUP BY status, category HAVING sum(n) <> 0`,
       params,
     );
 
@@ -39,10 +71,11 @@ export class ReportsService {
       by_status: { pending: 0, processed: 0, failed: 0 },
       by_category: {},
     };
-    for (const { status, category, n } of rows) {
+    for (const row of rows) {
+      const n = Number(row.n);
       summary.total_records += n;
-      summary.by_status[status] += n;
-      summary.by_category[category] = (summary.by_category[category] ?? 0) + n;
+      summary.by_status[row.status] += n;
+      summary.by_category[row.category] = (summary.by_category[row.category] ?? 0) + n;
     }
     return summary;
   }

@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min } from 'class-validator';
-import { IsStorableText } from '../../common/storable-json';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { CategorySourceFilter } from '../../common/category-source.filter';
+import { IsIsoInstant } from '../../common/iso-instant';
 import { RECORD_STATUSES, RecordStatus } from '../record-status';
 
 export const MAX_LIMIT = 200;
@@ -12,32 +13,18 @@ export type SortField = (typeof SORT_FIELDS)[number];
 export const toInteger = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value;
 
-export class ListRecordsQuery {
+export class ListRecordsQuery extends CategorySourceFilter {
   @ApiPropertyOptional({ enum: RECORD_STATUSES })
   @IsOptional()
   @IsIn(RECORD_STATUSES)
   status?: RecordStatus;
-
-  @ApiPropertyOptional({ example: 'order' })
-  @IsOptional()
-  @IsStorableText()
-  @Length(1, 64)
-  @IsString()
-  category?: string;
-
-  @ApiPropertyOptional({ example: 'api' })
-  @IsOptional()
-  @IsStorableText()
-  @Length(1, 64)
-  @IsString()
-  source?: string;
 
   @ApiPropertyOptional({
     description: 'ISO-8601; records created at or after this instant.',
     example: '2026-01-01T00:00:00Z',
   })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsIsoInstant()
   created_after?: string;
 
   @ApiPropertyOptional({
@@ -45,7 +32,7 @@ export class ListRecordsQuery {
     example: '2026-02-01T00:00:00Z',
   })
   @IsOptional()
-  @IsISO8601({ strict: true, strictSeparator: true })
+  @IsIsoInstant()
   created_before?: string;
 
   @ApiPropertyOptional({
