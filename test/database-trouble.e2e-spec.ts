@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { aRecordBody } from './builders';
 import {
   freePort,
+  freePortInRange,
   Outcome,
   PostgresProcess,
   send,
@@ -12,10 +13,13 @@ import {
   waitFor,
 } from './process-harness';
 
-/** A private PostgreSQL the tests can stop and start (never the machine's shared one). */
+/**
+ * A private PostgreSQL the tests can stop and start (never the machine's shared one),
+ * on the first free port from 55141 (so parallel runs on one machine do not collide).
+ */
 const PRIVATE_PG = {
   dataDir: '.data/db-trouble-postgres',
-  port: 55_141,
+  port: 0,
   database: 'workflow_test',
 };
 
@@ -186,6 +190,7 @@ describe('Database trouble (process)', () => {
       pg = undefined;
     };
     beforeAll(async () => {
+      PRIVATE_PG.port = await freePortInRange(55_141, 55_199);
       // Initialise the cluster (first run only) and create the database, then stop it.
       await startPg();
       await stopPg();

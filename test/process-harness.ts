@@ -20,6 +20,19 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The first port in [from, to] nothing listens on (for servers that need a known range). */
+export async function freePortInRange(from: number, to: number): Promise<number> {
+  for (let port = from; port <= to; port++) {
+    const free = await new Promise<boolean>((done) => {
+      const server = createServer();
+      server.once('error', () => done(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port in ${from}-${to}`);
+}
+
 /**
  * One request on its own connection (no keep-alive), read to the end. A response is
  * only reported when its body arrived whole; anything else is the error that ended it.
