@@ -1,9 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { Pool, PoolClient } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { InvalidTransitionError, RecordNotFoundError } from '../common/domain-errors';
 import { RequestContext } from '../common/request-context.decorator';
 import { parseInstant } from '../common/iso-instant';
+import { clientOf, execute, poolOf, PreparedStatement } from '../database/prepared';
 import { CreateRecordDto } from './dto/create-record.dto';
 import { ListRecordsQuery } from './dto/list-records.query';
 import { RecordEventResponse, RecordPageResponse, RecordResponse } from './dto/record.response';
@@ -22,6 +24,61 @@ export const RULE_SET = Symbol('RULE_SET');
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+const CREATE_RECORD: PreparedStatement = {
+  name: 'create-record',
+  text: `WITH inserted AS (
+           INSERT INTO records (source, category, payload) VALUES ($1, $2, $3)
+           RETURNING ${RECORD_COLUMNS}
+         ), creation AS (
+           INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, at)
+           SELECT id, NULL, status, 0, $4, created_at FROM inserted
+         )
+         SELECT * FROM inserted`,
+};
+
+const RECORD_BY_ID: PreparedStatement = {
+  name: 'record-by-id',
+  text: `SELECT ${RECORD_COLUMNS} FROM records WHERE id = $1`,
+};
+
+// The row lock that makes processing exactly once (see transitionById).
+const LOCK_RECORD: PreparedStatement = {
+  name: 'lock-record',
+  text: `SELECT ${RECORD_COLUMNS} FROM records WHERE id = $1 FOR UPDATE`,
+};
+
+// SKIP LOCKED lets any number of workers share the queue: rows another
+// transaction holds are passed over, never processed twice.
+const CLAIM_PENDING: PreparedStatement = {
+  name: 'claim-pending',
+  text: `SELECT ${RECORD_COLUMNS} FROM records WHERE status = 'pending'
+          ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+};
+
+// `AND status = $6` re-states the precondition read under the lock; the unique
+// index on record_events (one exit from pending per attempt) backs it up.
+const TRANSITION_RECORD: PreparedStatement = {
+  name: 'transition-record',
+  text: `WITH updated AS (
+           UPDATE records
+              SET status = $2, classification = $3, score = $4, error = $5,
+                  processed_at = CASE WHEN $2 = 'pending' THEN NULL ELSE now() END,
+                  attempts = attempts + $7, updated_at = now()
+            WHERE id = $1 AND status = $6
+           RETURNING ${RECORD_COLUMNS}
+         ), event AS (
+           INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, error, at)
+           SELECT id, $6, status, attempts, $8, error, updated_at FROM updated
+         )
+         SELECT * FROM updated`,
+};
+
+const RECORD_EVENTS: PreparedStatement = {
+  name: 'record-events',
+  text: `SELECT id, record_id, from_status, to_status, at, request_id, error
+           FROM record_events WHERE record_id = $1 ORDER BY at, id`,
+};
+
 const SORT_COLUMNS = {
   created_at: 'created_at',
   status: 'status',
@@ -31,39 +88,38 @@ const SORT_COLUMNS = {
 
 @Injectable()
 export class RecordsService {
+  private readonly pool: Pool;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(RULE_SET) private readonly ruleSet: RuleSet,
-  ) {}
+  ) {
+    this.pool = poolOf(dataSource);
+  }
 
   /**
    * Inserts the record and its creation event in one statement; with an
    * Idempotency-Key, the stored response commits in the same transaction.
    */
   async create(dto: CreateRecordDto, context: RequestContext): Promise<RecordResponse> {
-    const insert = async (manager: EntityManager) => {
-      const [row] = await manager.query<RecordRow[]>(
-        `WITH inserted AS (
-           INSERT INTO records (source, category, payload) VALUES ($1, $2, $3)
-           RETURNING ${RECORD_COLUMNS}
-         ), creation AS (
-           INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, at)
-           SELECT id, NULL, status, 0, $4, created_at FROM inserted
-         )
-         SELECT * FROM inserted`,
-        [dto.source, dto.category, JSON.stringify(dto.payload), context.requestId],
-      );
+    const insert = async (client: PoolClient | Pool, manager?: EntityManager) => {
+      const [row] = await execute<RecordRow>(client, CREATE_RECORD, [
+        dto.source,
+        dto.category,
+        JSON.stringify(dto.payload),
+        context.requestId,
+      ]);
       const record = toRecordResponse(row);
-      await context.idempotency?.save(manager, record);
+      if (manager) await context.idempotency?.save(manager, record);
       return record;
     };
     return context.idempotency
-      ? this.dataSource.transaction(insert)
-      : insert(this.dataSource.manager);
+      ? this.dataSource.transaction((manager) => insert(clientOf(manager), manager))
+      : insert(this.pool);
   }
 
   async findOne(id: string): Promise<RecordResponse> {
-    return toRecordResponse(await this.findRow(this.dataSource.manager, id));
+    return toRecordResponse(await this.findRow(this.pool, RECORD_BY_ID, id));
   }
 
   async list(query: ListRecordsQuery): Promise<RecordPageResponse> {
@@ -99,12 +155,8 @@ export class RecordsService {
   }
 
   async events(id: string): Promise<RecordEventResponse[]> {
-    await this.findRow(this.dataSource.manager, id);
-    const rows = await this.dataSource.query<RecordEventRow[]>(
-      `SELECT id, record_id, from_status, to_status, at, request_id, error
-         FROM record_events WHERE record_id = $1 ORDER BY at, id`,
-      [id],
-    );
+    await this.findRow(this.pool, RECORD_BY_ID, id);
+    const rows = await execute<RecordEventRow>(this.pool, RECORD_EVENTS, [id]);
     return rows.map(toRecordEventResponse);
   }
 
@@ -116,19 +168,12 @@ export class RecordsService {
     return this.transitionById(id, 'retry', context);
   }
 
-  /**
-   * Claims up to `limit` pending records, oldest first, and processes each, in one
-   * transaction. SKIP LOCKED lets any number of workers (in any instance) share the
-   * queue: rows another transaction holds are passed over, never processed twice.
-   */
+  /** Claims up to `limit` pending records, oldest first, and processes each, in one transaction. */
   async processPendingBatch(limit: number, context: RequestContext): Promise<number> {
     return this.dataSource.transaction(async (manager) => {
-      const rows = await manager.query<RecordRow[]>(
-        `SELECT ${RECORD_COLUMNS} FROM records WHERE status = 'pending'
-          ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [limit],
-      );
-      for (const row of rows) await this.transition(manager, row, 'process', context);
+      const client = clientOf(manager);
+      const rows = await execute<RecordRow>(client, CLAIM_PENDING, [limit]);
+      for (const row of rows) await this.transition(client, row, 'process', context);
       return rows.length;
     });
   }
@@ -144,8 +189,9 @@ export class RecordsService {
     context: RequestContext,
   ): Promise<RecordResponse> {
     return this.dataSource.transaction(async (manager) => {
-      const row = await this.findRow(manager, id, 'FOR UPDATE');
-      const record = toRecordResponse(await this.transition(manager, row, action, context));
+      const client = clientOf(manager);
+      const row = await this.findRow(client, LOCK_RECORD, id);
+      const record = toRecordResponse(await this.transition(client, row, action, context));
       await context.idempotency?.save(manager, record);
       return record;
     });
@@ -157,7 +203,7 @@ export class RecordsService {
    * writes the record and its event in one statement.
    */
   private async transition(
-    manager: EntityManager,
+    client: PoolClient,
     row: RecordRow,
     action: RecordAction,
     context: RequestContext,
@@ -181,43 +227,28 @@ export class RecordsService {
           : { status: 'failed', classification: null, score: null, error: verdict.error };
     }
 
-    // `AND status = $6` re-states the precondition; the unique index on
-    // record_events (one exit from pending per attempt) backs it up.
-    const [updated] = await manager.query<RecordRow[]>(
-      `WITH updated AS (
-         UPDATE records
-            SET status = $2, classification = $3, score = $4, error = $5,
-                processed_at = CASE WHEN $2 = 'pending' THEN NULL ELSE now() END,
-                attempts = attempts + $7, updated_at = now()
-          WHERE id = $1 AND status = $6
-         RETURNING ${RECORD_COLUMNS}
-       ), event AS (
-         INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, error, at)
-         SELECT id, $6, status, attempts, $8, error, updated_at FROM updated
-       )
-       SELECT * FROM updated`,
-      [
-        row.id,
-        next.status,
-        next.classification,
-        next.score,
-        next.error,
-        row.status,
-        action === 'process' ? 1 : 0,
-        context.requestId,
-      ],
-    );
+    const [updated] = await execute<RecordRow>(client, TRANSITION_RECORD, [
+      row.id,
+      next.status,
+      next.classification,
+      next.score,
+      next.error,
+      row.status,
+      action === 'process' ? 1 : 0,
+      context.requestId,
+    ]);
     if (!updated) throw new InvalidTransitionError('Record changed concurrently');
     return updated;
   }
 
-  private async findRow(manager: EntityManager, id: string, lock = ''): Promise<RecordRow> {
+  private async findRow(
+    executor: Pool | PoolClient,
+    statement: PreparedStatement,
+    id: string,
+  ): Promise<RecordRow> {
     // Not a UUID cannot name a record: answer 404 without asking PostgreSQL to cast it.
     if (!UUID.test(id)) throw new RecordNotFoundError(id);
-    const [row] = await manager.query<RecordRow[]>(
-      `SELECT ${RECORD_COLUMNS} FROM records WHERE id = $1 ${lock}`,
-      [id],
-    );
+    const [row] = await execute<RecordRow>(executor, statement, [id]);
     if (!row) throw new RecordNotFoundError(id);
     return row;
   }
