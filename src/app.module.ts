@@ -8,8 +8,10 @@ import { Environment, validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RecordsModule } from './records/records.module';
 import { ReportsModule } from './reports/reports.module';
+import { SecurityModule } from './security/security.module';
 
 @Module({
   imports: [
@@ -33,6 +35,8 @@ import { ReportsModule } from './reports/reports.module';
     }),
     DatabaseModule,
     HealthModule,
+    MetricsModule,
+    SecurityModule,
     IdempotencyModule,
     RecordsModule,
     ReportsModule,

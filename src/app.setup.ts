@@ -2,12 +2,16 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { UnsupportedMediaTypeException } from '@nestjs/common';
-import { json } from 'express';
+import { json, Request } from 'express';
+import helmet from 'helmet';
 import typeIs from 'type-is';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { ProblemDoc } from './common/api-docs';
 import { assignRequestId } from './common/request-id';
+import { SERVICE_VERSION } from './config/service-version';
+import { HttpMetrics } from './metrics/http-metrics';
+import { documentSecurity } from './security/api-docs-security';
 
 export const BODY_LIMIT = '1mb';
 
@@ -35,6 +39,15 @@ function rejectNonJsonBodies(
 }
 
 /**
+ * The matched route template (/records/:id), which Express sets in req.route once routing
+ * ran; undefined when no route matched (a catch-all such as Nest's 404 route says nothing).
+ */
+function routeTemplate(request: unknown): string | undefined {
+  const path: unknown = (request as Request).route?.path;
+  return typeof path === 'string' && !path.includes('*') ? path : undefined;
+}
+
+/**
  * Builds the application exactly as it runs: main.ts and the e2e tests share this,
  * so the tests exercise the real middleware order. Express specifics live here only.
  */
@@ -42,13 +55,31 @@ export async function createApp(): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     bufferLogs: true,
     bodyParser: false,
+    // Fail by throwing (main.ts then says what went wrong and exits 1), not by exiting here.
+    abortOnError: false,
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
-  // Order matters: the request id first, so even a body the parser rejects is answered with one.
+  // Order matters: the request id first, so even a body the parser rejects is answered with one;
+  // then the metrics, so every answer (errors from the parser, guards and filter included) is counted.
   app.use(assignRequestId);
+  app.use(app.get(HttpMetrics).middleware(routeTemplate));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          // The Swagger UI at /docs loads its scripts from /docs and has inline <style> blocks.
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:'],
+          // Served over plain HTTP too (behind a TLS-terminating proxy, or locally).
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+  );
   app.use(json({ limit: BODY_LIMIT, type: JSON_TYPES }));
   app.use(rejectNonJsonBodies);
 
@@ -59,10 +90,13 @@ export async function createApp(): Promise<NestExpressApplication> {
       .setDescription(
         'Takes in records from many sources, processes each exactly once (pending -> processed | failed), and reports on them. Errors are RFC 9457 problem documents (application/problem+json).',
       )
-      .setVersion(process.env.npm_package_version ?? '0.1.0')
+      .setVersion(SERVICE_VERSION)
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key' }, 'bearer')
       .build(),
     { extraModels: [ProblemDoc] },
   );
+  documentSecurity(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

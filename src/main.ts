@@ -4,6 +4,9 @@ import { createApp } from './app.setup';
 import { Environment } from './config/environment';
 import { DrainState } from './health/drain-state';
 
+/** Longest wait for the shutdown hooks (worker, pool, embedded database) after draining. */
+const CLOSE_TIMEOUT_MS = 15_000;
+
 async function bootstrap(): Promise<void> {
   const app = await createApp();
   const config = app.get(ConfigService<Environment, true>);
@@ -18,8 +21,13 @@ async function bootstrap(): Promise<void> {
     if (stopping) return;
     stopping = true;
     const graceMs = config.get('SHUTDOWN_GRACE_MS', { infer: true });
+    const readinessDelayMs = config.get('SHUTDOWN_READINESS_DELAY_MS', { infer: true });
     logger.log(`${signal} received: draining for up to ${graceMs} ms`, 'Shutdown');
     app.get(DrainState).draining = true;
+    if (readinessDelayMs > 0) {
+      // Still serving while /health answers 503, until load balancers have noticed.
+      await new Promise((resolve) => setTimeout(resolve, readinessDelayMs));
+    }
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
@@ -30,7 +38,20 @@ async function bootstrap(): Promise<void> {
     await closed;
     clearInterval(idleSweep);
     clearTimeout(timer);
-    await app.close();
+    // Closing the pool waits for handlers still running after the grace period; bound that too.
+    setTimeout(() => {
+      logger.error('shutdown hooks did not finish in time: exiting', 'Shutdown');
+      process.exit(1);
+    }, CLOSE_TIMEOUT_MS).unref();
+    try {
+      await app.close();
+    } catch (error) {
+      logger.error(
+        `shutdown failed: ${error instanceof Error ? error.message : String(error)}`,
+        'Shutdown',
+      );
+      process.exit(1);
+    }
     logger.log('stopped', 'Shutdown');
     process.exit(0);
   };

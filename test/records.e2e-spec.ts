@@ -509,12 +509,14 @@ describe('Records API (e2e)', () => {
       expect(Object.keys(response.body.paths).sort()).toEqual([
         '/health',
         '/health/live',
+        '/metrics',
         '/records',
         '/records/{id}',
         '/records/{id}/events',
         '/records/{id}/process',
         '/records/{id}/retry',
         '/reports/summary',
+        '/version',
       ]);
     });
   });

@@ -23,6 +23,15 @@ const toBoolean = ({ value }: { value: unknown }): unknown => {
 const toInteger = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
+/** `a, b,,c` -> ['a', 'b', 'c']; unset or blank -> []. */
+const toList = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0)
+    : value;
+
 const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
@@ -113,6 +122,35 @@ export class Environment {
   @Min(0)
   SHUTDOWN_GRACE_MS = 10000;
 
+  /** How long readiness answers 503 before the server stops accepting (load balancers notice). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_READINESS_DELAY_MS = 0;
+
+  /** Reported by GET /version. */
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && value.trim() === '' ? 'unknown' : value,
+  )
+  @IsString()
+  @Matches(/^[\x21-\x7e]{1,100}$/, { message: 'must be 1-100 printable characters' })
+  GIT_COMMIT = 'unknown';
+
+  /** Keys accepted on writes (POST); empty means writes are open. */
+  @Transform(toList)
+  @IsString({ each: true })
+  @Matches(/^[\x21-\x7e]+$/, {
+    each: true,
+    message: 'each key must be printable ASCII without spaces',
+  })
+  API_KEYS: string[] = [];
+
+  /** Requests per minute per client IP; 0 turns rate limiting off. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_PER_MINUTE = 0;
+
   @Transform(toInteger)
   @IsInt()
   @Min(1)
@@ -129,13 +167,19 @@ export class Environment {
   IDEMPOTENCY_PURGE_INTERVAL_MS = 600000;
 }
 
+/** Never echoed in a configuration error. */
+const SECRET_VARIABLES = new Set(['API_KEYS', 'DATABASE_URL']);
+
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
   const environment = plainToInstance(Environment, raw, { exposeDefaultValues: true });
   const errors = validateSync(environment, { forbidUnknownValues: false });
   if (errors.length > 0) {
     const problems = errors.map((error) => {
       const reasons = Object.values(error.constraints ?? {}).join('; ');
-      return `${error.property}=${JSON.stringify(error.value)}: ${reasons}`;
+      const shown = SECRET_VARIABLES.has(error.property)
+        ? '[redacted]'
+        : JSON.stringify(error.value);
+      return `${error.property}=${shown}: ${reasons}`;
     });
     throw new Error(`Invalid configuration: ${problems.join(', ')}`);
   }

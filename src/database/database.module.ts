@@ -1,4 +1,5 @@
-import { Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Logger, LoggerService, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -23,9 +24,20 @@ export class EmbeddedDatabase implements OnApplicationShutdown {
   imports: [
     TypeOrmModule.forRootAsync({
       extraProviders: [EmbeddedDatabase],
-      inject: [ConfigService, EmbeddedDatabase],
-      useFactory: async (config: ConfigService<Environment, true>, embedded: EmbeddedDatabase) => {
+      inject: [ConfigService, EmbeddedDatabase, PinoNestLogger],
+      useFactory: async (
+        config: ConfigService<Environment, true>,
+        embedded: EmbeddedDatabase,
+        pino: PinoNestLogger,
+      ) => {
         const logger = new Logger('Database');
+        // Written at once (Nest's own logger is buffered until start-up is over), so an
+        // operator sees the retries while the database is unreachable.
+        const startupLogger: LoggerService = {
+          log: (message: string) => pino.log(message, 'Database'),
+          warn: (message: string) => pino.warn(message, 'Database'),
+          error: (message: string) => pino.error(message, 'Database'),
+        };
         let url = config.get('DATABASE_URL', { infer: true });
         if (!url) {
           embedded.handle = await startEmbeddedPostgres({
@@ -50,16 +62,16 @@ export class EmbeddedDatabase implements OnApplicationShutdown {
           // connectWithBackoff below does the retrying, with its own bound.
           retryAttempts: 0,
           startupTimeoutMs: config.get('DB_STARTUP_TIMEOUT_MS', { infer: true }),
+          startupLogger,
         };
       },
       dataSourceFactory: async (options) => {
-        const { startupTimeoutMs, ...dataSourceOptions } = options as typeof options & {
-          startupTimeoutMs: number;
-        };
+        const { startupTimeoutMs, startupLogger, ...dataSourceOptions } =
+          options as typeof options & { startupTimeoutMs: number; startupLogger: LoggerService };
         const dataSource = await connectWithBackoff(
           new DataSource(dataSourceOptions),
           startupTimeoutMs,
-          new Logger('Database'),
+          startupLogger,
         );
         await runMigrationsExclusively(dataSource, new Logger('Migrations'));
         return dataSource;

@@ -6,9 +6,13 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
 import { DrainState } from './drain-state';
 
+const PING_TIMEOUT_MS = 1000;
+
 @ApiTags('health')
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(
@@ -21,9 +25,21 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: the database answers and the service is not draining' })
   @ApiServiceUnavailableResponse({ description: 'Database unreachable, or shutting down' })
-  check() {
+  async check() {
     if (this.drain.draining) throw new ServiceUnavailableException('Service is shutting down');
-    return this.health.check([() => this.database.pingCheck('database', { timeout: 1000 })]);
+    try {
+      return await this.health.check([
+        () => this.database.pingCheck('database', { timeout: PING_TIMEOUT_MS }),
+      ]);
+    } catch (error) {
+      // Terminus says only "Service Unavailable Exception": say which check failed.
+      if (error instanceof ServiceUnavailableException) {
+        throw new ServiceUnavailableException(
+          `The database did not answer within ${PING_TIMEOUT_MS} ms`,
+        );
+      }
+      throw error;
+    }
   }
 
   @Get('live')
