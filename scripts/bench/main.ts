@@ -21,7 +21,7 @@ import type { LoadResult, LoadSpec } from './load';
 import { pgbench } from './pgbench';
 import { killAll, runInOwnSession } from './processes';
 import { RunContext, Scenario, SCENARIOS } from './scenarios';
-import { peakRssMiB, RunningService, startService, stopService } from './service';
+import { cpuMicros, peakRssMiB, RunningService, startService, stopService } from './service';
 
 const WORK_DIR = 'bench-results';
 
@@ -29,6 +29,8 @@ interface Row {
   scenario: string;
   connections: number;
   load: LoadResult;
+  /** The service's CPU time per request: unlike req/s, barely moved by other load on the machine. */
+  cpuMicrosPerRequest: number;
   pgbench: Partial<Record<QueryMode, number>>;
 }
 
@@ -70,7 +72,11 @@ async function measure(
     const seconds = config.warmup + config.duration;
     spec.idsFile = await pendingIdsFile(databaseUrl, config.processRate * seconds);
   }
-  const row: Row = { scenario: scenario.name, connections, load: await runLoad(spec), pgbench: {} };
+  const pid = service.process.pid!;
+  const cpuBefore = cpuMicros(pid);
+  const load = await runLoad(spec);
+  const cpuMicrosPerRequest = (cpuMicros(pid) - cpuBefore) / load.sent;
+  const row: Row = { scenario: scenario.name, connections, load, cpuMicrosPerRequest, pgbench: {} };
   for (const mode of config.queryModes) {
     if (scenario.consumesPending)
       await seedPending(databaseUrl, config.processRate * config.duration);
@@ -92,17 +98,16 @@ async function measure(
     }
     row.pgbench[mode] = tps;
   }
-  const { load } = row;
   say(
     `${scenario.name} c=${connections}: ${load.requestsPerSecond.toFixed(0)} req/s, p50 ${load.p50} ms, ` +
-      `p99 ${load.p99} ms, ${load.errors} errors; pgbench ${JSON.stringify(row.pgbench)}`,
+      `p99 ${load.p99} ms, ${load.errors} errors, ${cpuMicrosPerRequest.toFixed(0)} us CPU/req; pgbench ${JSON.stringify(row.pgbench)}`,
   );
   return row;
 }
 
 function table(rows: Row[], modes: QueryMode[]): string {
   const label: Record<QueryMode, string> = { prepared: 'prepared', extended: 'unnamed' };
-  const header = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors'];
+  const header = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'service CPU us/req'];
   for (const mode of modes) header.push(`pgbench ${label[mode]} tps`, 'ratio');
   const lines = [header, header.map(() => '---')];
   for (const row of rows) {
@@ -113,6 +118,7 @@ function table(rows: Row[], modes: QueryMode[]): string {
       String(row.load.p50),
       String(row.load.p99),
       String(row.load.errors),
+      row.cpuMicrosPerRequest.toFixed(0),
     ];
     for (const mode of modes) {
       const tps = row.pgbench[mode] ?? NaN;

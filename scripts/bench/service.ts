@@ -17,6 +17,8 @@ export interface RunningService {
 
 const STARTUP_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 /**
  * Starts the built service as production runs it: `node dist/src/main.js`, logging
@@ -62,6 +64,14 @@ export function peakRssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = /^VmHWM:\s+(\d+) kB/m.exec(status);
   return kib ? Number(kib[1]) / 1024 : NaN;
+}
+
+/** CPU time (user + system) the process has used so far, in microseconds. */
+export function cpuMicros(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1e6) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** SIGTERM (graceful: lets a CPU profile be written), then SIGKILL if it lingers. */
