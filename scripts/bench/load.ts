@@ -17,6 +17,7 @@ export interface LoadSpec extends HttpRequestSpec {
 }
 
 export interface LoadResult {
+  /** 2xx answers per second. */
   requestsPerSecond: number;
   p50: number;
   p99: number;
@@ -53,7 +54,8 @@ async function main(): Promise<void> {
   const warmup = spec.warmup > 0 ? (await run(spec, spec.warmup, next)).requests.total : 0;
   const result = await run(spec, spec.duration, next);
   const output: LoadResult = {
-    requestsPerSecond: result.requests.average,
+    // Successful answers only: a quick 503 must not count as throughput.
+    requestsPerSecond: result['2xx'] / result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.non2xx + result.errors,
