@@ -1,0 +1,147 @@
+import { RECORD_COLUMNS } from '../../src/records/record-row';
+import type { ScenarioName } from './config';
+
+/** What one run needs to know beyond the scenario itself. */
+export interface RunContext {
+  /** An existing record, for get-by-id. */
+  recordId: string;
+  /** Today and six days before it (UTC, bare dates): the 7-day summary range. */
+  today: string;
+  weekAgo: string;
+}
+
+/** One HTTP request shape; `{id}` in the path takes the next seeded pending id on each call. */
+export interface HttpRequestSpec {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: string;
+}
+
+export interface Scenario {
+  name: ScenarioName;
+  http: (context: RunContext) => HttpRequestSpec;
+  /** A pgbench script sending the SQL the service sends for one request. */
+  pgbenchScript: string;
+  pgbenchVariables: (context: RunContext) => Record<string, string>;
+  /** Each call consumes one pending record: the run is seeded with fresh ones. */
+  consumesPending?: boolean;
+  /** Adds rows: run after the scenarios that read the bulk-loaded table. */
+  writes?: boolean;
+}
+
+const PAYLOAD = JSON.stringify({
+  order_id: '12345',
+  amount: 99.99,
+  currency: 'EUR',
+  customer_id: 'cus_004217',
+  items: 3,
+  note: 'sent by npm run bench',
+});
+
+/*
+ * The SQL below is the service's, copied from src/records/records.service.ts and
+ * src/reports/reports.service.ts (pgbench `:name` variables in place of `$n`).
+ * When the service's SQL changes, change it here too, or the ratios mean nothing.
+ * Known differences, all in pgbench's favour by at most one index probe:
+ * - process looks its record up through bench_pending (the n-th seeded id), since
+ *   pgbench cannot hold a list of uuids; and passes the error column as NULL.
+ * - list runs its two statements one after the other; the service runs them at once
+ *   on two pooled connections.
+ */
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'create',
+    writes: true,
+    http: () => ({
+      method: 'POST',
+      path: '/records',
+      body: JSON.stringify({ source: 'api', category: 'order', payload: JSON.parse(PAYLOAD) }),
+    }),
+    pgbenchScript: `
+WITH inserted AS (
+  INSERT INTO records (source, category, payload) VALUES (:source, :category, :payload)
+  RETURNING ${RECORD_COLUMNS}
+), creation AS (
+  INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id)
+  SELECT id, NULL, status, 0, :request_id FROM inserted
+)
+SELECT * FROM inserted;
+`,
+    pgbenchVariables: () => ({
+      source: 'api',
+      category: 'order',
+      payload: PAYLOAD,
+      request_id: 'req_pgbench0000000000',
+    }),
+  },
+  {
+    name: 'get',
+    http: (context) => ({ method: 'GET', path: `/records/${context.recordId}` }),
+    pgbenchScript: `SELECT ${RECORD_COLUMNS} FROM records WHERE id = :id;\n`,
+    pgbenchVariables: (context) => ({ id: context.recordId }),
+  },
+  {
+    name: 'process',
+    writes: true,
+    consumesPending: true,
+    http: () => ({ method: 'POST', path: '/records/{id}/process' }),
+    // Each client takes ids client_id+1, client_id+1+nclients, ...: never the same twice.
+    pgbenchScript: `
+\\set i :i + 1
+\\set n (:i - 1) * :nclients + :client_id + 1
+BEGIN;
+SELECT ${RECORD_COLUMNS} FROM records WHERE id = (SELECT id FROM bench_pending WHERE n = :n) FOR UPDATE
+\\gset
+WITH updated AS (
+  UPDATE records
+     SET status = :next_status, classification = :next_classification, score = :next_score, error = NULL,
+         processed_at = CASE WHEN :next_status = 'pending' THEN NULL ELSE now() END,
+         attempts = attempts + :attempt_increment, updated_at = now()
+   WHERE id = :id AND status = :status
+  RETURNING ${RECORD_COLUMNS}
+), event AS (
+  INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, error)
+  SELECT id, :status, status, attempts, :request_id, error FROM updated
+)
+SELECT * FROM updated;
+COMMIT;
+`,
+    pgbenchVariables: () => ({
+      i: '0',
+      next_status: 'processed',
+      next_classification: 'high_value',
+      next_score: '0.95',
+      attempt_increment: '1',
+      request_id: 'req_pgbench0000000000',
+    }),
+  },
+  {
+    name: 'list',
+    http: () => ({ method: 'GET', path: '/records?status=processed&category=order&limit=50' }),
+    pgbenchScript: `
+SELECT ${RECORD_COLUMNS} FROM records WHERE status = :status AND category = :category
+ ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset;
+SELECT count(*)::int AS total FROM records WHERE status = :status AND category = :category;
+`,
+    pgbenchVariables: () => ({ status: 'processed', category: 'order', limit: '50', offset: '0' }),
+  },
+  {
+    name: 'summary',
+    http: () => ({ method: 'GET', path: '/reports/summary' }),
+    pgbenchScript: `SELECT status, category, count(*)::int AS n FROM records GROUP BY status, category;\n`,
+    pgbenchVariables: () => ({}),
+  },
+  {
+    name: 'summary_7d',
+    http: (context) => ({
+      method: 'GET',
+      path: `/reports/summary?date_from=${context.weekAgo}&date_to=${context.today}`,
+    }),
+    pgbenchScript: `
+SELECT status, category, count(*)::int AS n FROM records
+ WHERE created_at >= :date_from::timestamptz AND created_at < :date_to::date + 1
+ GROUP BY status, category;
+`,
+    pgbenchVariables: (context) => ({ date_from: context.weekAgo, date_to: context.today }),
+  },
+];
