@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { version } from '../package.json';
-import { resetDatabase, startTestApp, TestApp } from './app';
+import { useTestApp } from './app';
 import { aRecordBody, MISSING_ID } from './builders';
 
 /** The value of one sample in Prometheus text, e.g. sample(text, 'x_total{a="b"}'). */
@@ -10,17 +10,7 @@ function sample(text: string, series: string): number | undefined {
 }
 
 describe('Operations: /metrics and /version (e2e)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.app.close();
-  });
-  beforeEach(async () => {
-    await resetDatabase(t.db);
-  });
+  const t = useTestApp();
 
   const scrape = async () => {
     const response = await request(t.http).get('/metrics').expect(200);
@@ -97,6 +87,26 @@ describe('Operations: /metrics and /version (e2e)', () => {
       expect(sample(text, 'db_pool_waiting_requests')).toBe(0);
       expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
       expect(sample(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    });
+
+    it('counts records created, processed by outcome, and retried, once committed', async () => {
+      const before = await scrape();
+      const counter = (text: string, series: string) => sample(text, series) ?? 0;
+      const good = await request(t.http).post('/records').send(aRecordBody()).expect(201);
+      const bad = await request(t.http)
+        .post('/records')
+        .send(aRecordBody({ payload: {} }))
+        .expect(201);
+      await request(t.http).post(`/records/${good.body.id}/process`).expect(200);
+      await request(t.http).post(`/records/${good.body.id}/process`).expect(409);
+      await request(t.http).post(`/records/${bad.body.id}/process`).expect(200);
+      await request(t.http).post(`/records/${bad.body.id}/retry`).expect(200);
+      const after = await scrape();
+      const delta = (series: string) => counter(after, series) - counter(before, series);
+      expect(delta('workflow_records_created_total')).toBe(2);
+      expect(delta('workflow_records_processed_total{outcome="processed"}')).toBe(1);
+      expect(delta('workflow_records_processed_total{outcome="failed"}')).toBe(1);
+      expect(delta('workflow_records_retried_total')).toBe(1);
     });
   });
 

@@ -78,7 +78,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
           if (outcome.status === 201 && typeof id === 'string') {
             httpAdapter.setHeader(response, 'Location', `${path}/${id}`);
           }
-          return of(outcome.body);
+          // A stored error body is replayed as stored, except that its request_id names
+          // this request (as the X-Request-ID header and the logs do).
+          return of(
+            outcome.status >= 400
+              ? { ...(outcome.body as object), request_id: requestIdOf(request) }
+              : outcome.body,
+          );
         }
         const { claim } = outcome;
         const ticket: IdempotencyTicket = {

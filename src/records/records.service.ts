@@ -6,6 +6,7 @@ import { InvalidTransitionError, RecordNotFoundError } from '../common/domain-er
 import { RequestContext } from '../common/request-context.decorator';
 import { parseInstant } from '../common/iso-instant';
 import { clientOf, execute, poolOf, PreparedStatement } from '../database/prepared';
+import { ProcessingOutcome, RecordMetrics } from '../metrics/record-metrics';
 import { CreateRecordDto } from './dto/create-record.dto';
 import { ListRecordsQuery } from './dto/list-records.query';
 import { RecordEventResponse, RecordPageResponse, RecordResponse } from './dto/record.response';
@@ -16,7 +17,7 @@ import {
   toRecordEventResponse,
   toRecordResponse,
 } from './record-row';
-import { checkTransition, RecordAction } from './record-status';
+import { checkTransition, RecordAction, RecordStatus } from './record-status';
 import { RuleSet } from './rules/rule-set';
 import { evaluate } from './rules/rules-engine';
 
@@ -93,6 +94,7 @@ export class RecordsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(RULE_SET) private readonly ruleSet: RuleSet,
+    private readonly metrics: RecordMetrics,
   ) {
     this.pool = poolOf(dataSource);
   }
@@ -113,9 +115,11 @@ export class RecordsService {
       if (manager) await context.idempotency?.save(manager, record);
       return record;
     };
-    return context.idempotency
+    const record = await (context.idempotency
       ? this.dataSource.transaction((manager) => insert(clientOf(manager), manager))
-      : insert(this.pool);
+      : insert(this.pool));
+    this.metrics.created();
+    return record;
   }
 
   async findOne(id: string): Promise<RecordResponse> {
@@ -170,12 +174,16 @@ export class RecordsService {
 
   /** Claims up to `limit` pending records, oldest first, and processes each, in one transaction. */
   async processPendingBatch(limit: number, context: RequestContext): Promise<number> {
-    return this.dataSource.transaction(async (manager) => {
+    const outcomes = await this.dataSource.transaction(async (manager) => {
       const client = clientOf(manager);
       const rows = await execute<RecordRow>(client, CLAIM_PENDING, [limit]);
-      for (const row of rows) await this.transition(client, row, 'process', context);
-      return rows.length;
+      const done: RecordStatus[] = [];
+      for (const row of rows)
+        done.push((await this.transition(client, row, 'process', context)).status);
+      return done;
     });
+    for (const status of outcomes) this.metrics.processed(status as ProcessingOutcome);
+    return outcomes.length;
   }
 
   /**
@@ -183,18 +191,21 @@ export class RecordsService {
    * here; the first commits its transition, the others then read the new status
    * and are refused by the state machine.
    */
-  private transitionById(
+  private async transitionById(
     id: string,
     action: RecordAction,
     context: RequestContext,
   ): Promise<RecordResponse> {
-    return this.dataSource.transaction(async (manager) => {
+    const record = await this.dataSource.transaction(async (manager) => {
       const client = clientOf(manager);
       const row = await this.findRow(client, LOCK_RECORD, id);
       const record = toRecordResponse(await this.transition(client, row, action, context));
       await context.idempotency?.save(manager, record);
       return record;
     });
+    if (action === 'retry') this.metrics.retried();
+    else this.metrics.processed(record.status as ProcessingOutcome);
+    return record;
   }
 
   /**
