@@ -1,4 +1,8 @@
-import { QueryFailedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
+import {
+  QueryFailedError,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
 
 /** What a PostgreSQL or driver error means for the client. */
 export type DatabaseErrorKind = 'unavailable' | 'invalid_input' | 'unknown';
@@ -29,8 +33,14 @@ export function classifyDatabaseError(error: unknown): DatabaseErrorKind | undef
   if (!(error instanceof Error)) return undefined;
   // TypeORM releases a transaction's query runner when its connection fails (the
   // server ended the session, the network dropped it); the next statement of that
-  // transaction then throws this. Nothing was committed: retrying is safe.
-  if (error instanceof QueryRunnerProviderAlreadyReleasedError) return 'unavailable';
+  // transaction (even its COMMIT, which is then never sent) throws one of these.
+  // Nothing was committed: retrying is safe.
+  if (
+    error instanceof QueryRunnerProviderAlreadyReleasedError ||
+    error instanceof QueryRunnerAlreadyReleasedError
+  ) {
+    return 'unavailable';
+  }
   const source = error instanceof QueryFailedError ? (error.driverError as Error) : error;
   const code = (source as { code?: unknown }).code;
   if (typeof code === 'string') {
