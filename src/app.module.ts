@@ -7,7 +7,6 @@ import { AppValidationPipe } from './common/validation';
 import { Environment, validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
-import { IdempotencyModule } from './idempotency/idempotency.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { RecordsModule } from './records/records.module';
 import { ReportsModule } from './reports/reports.module';
@@ -37,7 +36,6 @@ import { SecurityModule } from './security/security.module';
     HealthModule,
     MetricsModule,
     SecurityModule,
-    IdempotencyModule,
     RecordsModule,
     ReportsModule,
   ],

@@ -27,7 +27,6 @@ function rejectNonJsonBodies(
   _response: unknown,
   next: (error?: unknown) => void,
 ): void {
-  // An empty body (Content-Length: 0, as many clients send on a bare POST) needs no type.
   const hasContent =
     request.headers['transfer-encoding'] !== undefined ||
     Number(request.headers['content-length']) > 0;
@@ -60,6 +59,8 @@ export async function createApp(): Promise<NestExpressApplication> {
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // No ETag: it hashes every response body, and these answers are not cached by clients.
+  app.set('etag', false);
   app.set('query parser', 'simple');
 
   // Order matters: the request id first, so even a body the parser rejects is answered with one;

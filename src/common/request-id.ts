@@ -1,12 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export const REQUEST_ID_HEADER = 'X-Request-ID';
 
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** A new id: `req_` and 16 URL-safe random characters (96 bits). */
-export const newRequestId = (): string => `req_${randomBytes(12).toString('base64url')}`;
+/**
+ * A new id: `req_` and the 32 hex digits of a random UUID (122 random bits).
+ * randomUUID draws from a cached entropy pool: cheaper per request than randomBytes.
+ */
+export const newRequestId = (): string => `req_${randomUUID().replaceAll('-', '')}`;
 
 /** The client's id when it is 1-128 characters of [A-Za-z0-9._:-], otherwise a new one. */
 export function resolveRequestId(header: string | string[] | undefined): string {

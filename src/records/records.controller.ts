@@ -8,10 +8,12 @@ import {
   Post,
   Query,
   Res,
+  UseInterceptors,
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiIdempotencyKeyHeader, ApiProblems, ApiRequestIdHeader } from '../common/api-docs';
 import { Context, RequestContext } from '../common/request-context.decorator';
+import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { CreateRecordDto } from './dto/create-record.dto';
 import { ListRecordsQuery } from './dto/list-records.query';
 import { RecordEventResponse, RecordPageResponse, RecordResponse } from './dto/record.response';
@@ -21,6 +23,7 @@ import { RecordsService } from './records.service';
 const ApiTransition = (summary: string, description: string) =>
   applyDecorators(
     HttpCode(200),
+    UseInterceptors(IdempotencyInterceptor),
     ApiIdempotencyKeyHeader(),
     ApiOperation({ summary, description }),
     ApiOkResponse({ type: RecordResponse }),
@@ -39,6 +42,7 @@ export class RecordsController {
   constructor(private readonly records: RecordsService) {}
 
   @Post()
+  @UseInterceptors(IdempotencyInterceptor)
   @ApiIdempotencyKeyHeader()
   @ApiOperation({ summary: 'Create a record (status pending)' })
   @ApiCreatedResponse({ type: RecordResponse, description: 'Location: /records/{id}' })

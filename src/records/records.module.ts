@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { ConfigService } from '@nestjs/config';
 import { Environment } from '../config/environment';
 import { RecordsController } from './records.controller';
@@ -7,6 +8,7 @@ import { RecordsWorker } from './records.worker';
 import { loadRuleSet } from './rules/rules-file';
 
 @Module({
+  imports: [IdempotencyModule],
   controllers: [RecordsController],
   providers: [
     RecordsService,
