@@ -81,3 +81,11 @@ export const ApiIdempotencyKeyHeader = () =>
     description:
       'Optional, 1-255 printable characters (bare or a quoted structured-field string). The first request with a key runs and its response is stored for 24 hours; a repeat with the same body replays it with `Idempotent-Replayed: true`; the same key with another body is 422; while the first is in flight, 409 with Retry-After. Scoped to the API key, method and path. 5xx answers are never stored.',
   });
+
+/** Response headers of a POST that took an Idempotency-Key. */
+export const REPLAYED_RESPONSE_HEADER = {
+  'Idempotent-Replayed': {
+    description: '"true" when this is the stored response to an earlier request with the same key',
+    schema: { type: 'string', enum: ['true'] },
+  },
+};

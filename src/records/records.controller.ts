@@ -11,7 +11,12 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiIdempotencyKeyHeader, ApiProblems, ApiRequestIdHeader } from '../common/api-docs';
+import {
+  ApiIdempotencyKeyHeader,
+  ApiProblems,
+  ApiRequestIdHeader,
+  REPLAYED_RESPONSE_HEADER,
+} from '../common/api-docs';
 import { Context, RequestContext } from '../common/request-context.decorator';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { CreateRecordDto } from './dto/create-record.dto';
@@ -26,7 +31,7 @@ const ApiTransition = (summary: string, description: string) =>
     UseInterceptors(IdempotencyInterceptor),
     ApiIdempotencyKeyHeader(),
     ApiOperation({ summary, description }),
-    ApiOkResponse({ type: RecordResponse }),
+    ApiOkResponse({ type: RecordResponse, headers: REPLAYED_RESPONSE_HEADER }),
     ApiProblems(
       'record-not-found',
       'invalid-transition',
@@ -45,7 +50,13 @@ export class RecordsController {
   @UseInterceptors(IdempotencyInterceptor)
   @ApiIdempotencyKeyHeader()
   @ApiOperation({ summary: 'Create a record (status pending)' })
-  @ApiCreatedResponse({ type: RecordResponse, description: 'Location: /records/{id}' })
+  @ApiCreatedResponse({
+    type: RecordResponse,
+    headers: {
+      Location: { description: '/records/{id}', schema: { type: 'string' } },
+      ...REPLAYED_RESPONSE_HEADER,
+    },
+  })
   @ApiProblems(
     'validation-error',
     'malformed-request',
