@@ -1,10 +1,24 @@
 import { Client } from 'pg';
-import { ServiceProcess, startService, waitFor } from './service-process';
+import { ServiceProcess, startService as spawnService, waitFor } from './process-harness';
+
+/** A running instance of the built service, with the URL it answers on. */
+async function startService(
+  env: Record<string, string> = {},
+): Promise<ServiceProcess & { url: string }> {
+  const service = await spawnService(env);
+  await service.ready();
+  return Object.assign(service, { url: `http://127.0.0.1:${service.port}` });
+}
+
+async function stop(service: ServiceProcess): Promise<void> {
+  service.child.kill('SIGTERM');
+  await service.exited;
+}
 
 /** Two real service processes on one database: exactly once holds across instances. */
 describe('Several instances (e2e)', () => {
   const db = new Client({ connectionString: process.env.DATABASE_URL });
-  let instances: ServiceProcess[] = [];
+  let instances: (ServiceProcess & { url: string })[] = [];
 
   const exitsFromPending = async (): Promise<{ record_id: string; exits: number }[]> =>
     (
@@ -22,7 +36,7 @@ describe('Several instances (e2e)', () => {
     await db.query('TRUNCATE records, record_events, idempotency_keys CASCADE');
   });
   afterEach(async () => {
-    await Promise.all(instances.map((instance) => instance.stop()));
+    await Promise.all(instances.map(stop));
     instances = [];
   });
   afterAll(async () => {
@@ -85,10 +99,12 @@ describe('Several instances (e2e)', () => {
     instances = await Promise.all([startService(worker), startService(worker)]);
 
     await waitFor(
-      async () =>
-        (await db.query(`SELECT 1 FROM records WHERE status = 'pending' LIMIT 1`)).rowCount === 0,
-      60_000,
       'the workers to drain the queue',
+      async () =>
+        (await db.query(`SELECT 1 FROM records WHERE status = 'pending' LIMIT 1`)).rowCount === 0
+          ? true
+          : undefined,
+      60_000,
     );
     const exits = await exitsFromPending();
     expect(exits).toHaveLength(1000);
@@ -133,12 +149,13 @@ describe('Several instances (e2e)', () => {
       headers: { 'X-Request-ID': 'log-trace-42' },
     });
     expect(response.status).toBe(404);
+    const logLines = () => instance.output().split('\n');
     await waitFor(
-      () => Promise.resolve(instance.logs.some((line) => line.includes('log-trace-42'))),
-      5_000,
       'the request log line',
+      () => (logLines().some((line) => line.includes('log-trace-42')) ? true : undefined),
+      5_000,
     );
-    const lines = instance.logs
+    const lines = logLines()
       .filter((line) => line.includes('log-trace-42'))
       .map((line) => JSON.parse(line));
     expect(lines.length).toBeGreaterThan(0);
