@@ -11,6 +11,7 @@ import {
   startPostgresProcess,
   startService,
   waitFor,
+  connectTestClient,
 } from './process-harness';
 
 /**
@@ -119,15 +120,7 @@ describe('Database trouble (process)', () => {
     let db: Client;
     let locker: Client;
     beforeAll(async () => {
-      const connect = async () => {
-        const client = new Client({
-          connectionString: process.env.DATABASE_URL,
-          application_name: 'e2e-test',
-        });
-        await client.connect();
-        return client;
-      };
-      [db, locker] = await Promise.all([connect(), connect()]);
+      [db, locker] = await Promise.all([connectTestClient(), connectTestClient()]);
     });
     afterAll(async () => {
       await Promise.all([db.end(), locker.end()]);

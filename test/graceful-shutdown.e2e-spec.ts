@@ -1,6 +1,13 @@
 import { Client } from 'pg';
 import { aRecordBody } from './builders';
-import { Outcome, send, ServiceProcess, startService, waitFor } from './process-harness';
+import {
+  Outcome,
+  send,
+  ServiceProcess,
+  startService,
+  waitFor,
+  connectTestClient,
+} from './process-harness';
 
 const API_KEY = 'shutdown-test-key-5c1f0e2d9a';
 const auth = { 'X-API-Key': API_KEY };
@@ -14,15 +21,7 @@ describe('Graceful shutdown (process)', () => {
   let locker: Client;
 
   beforeAll(async () => {
-    const connect = async () => {
-      const client = new Client({
-        connectionString: process.env.DATABASE_URL,
-        application_name: 'e2e-test',
-      });
-      await client.connect();
-      return client;
-    };
-    [db, locker] = await Promise.all([connect(), connect()]);
+    [db, locker] = await Promise.all([connectTestClient(), connectTestClient()]);
     await db.query('TRUNCATE records, record_events RESTART IDENTITY CASCADE');
   });
   afterAll(async () => {

@@ -2,11 +2,22 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { request as httpRequest, IncomingHttpHeaders } from 'node:http';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { Client } from 'pg';
 
 /** A complete HTTP answer, or the socket error a request ended with instead. */
 export type Outcome =
   | { kind: 'response'; status: number; headers: IncomingHttpHeaders; body: unknown }
   | { kind: 'error'; code: string };
+
+/** A client of the test database, named so tests can tell its sessions apart. */
+export async function connectTestClient(): Promise<Client> {
+  const client = new Client({
+    connectionString: process.env.DATABASE_URL,
+    application_name: 'e2e-test',
+  });
+  await client.connect();
+  return client;
+}
 
 /** A port nothing listens on right now. */
 export function freePort(): Promise<number> {
