@@ -1,6 +1,6 @@
 import { check, CheckInput, sample, Verdict } from './checker';
 import { Exchange, jsonHeaders, send } from './exchange';
-import { recordFigures } from './figures';
+import { emptyFigures, recordFigures } from './figures';
 import { LoadGenerator } from './load-generator';
 import { PrivatePostgres } from './private-postgres';
 import { localPortsOf } from './processes';
@@ -407,18 +407,7 @@ describe('fault injection under load (real service processes, private PostgreSQL
     const elapsed = Date.now() - spawnedAt;
     expect(status).toEqual({ code: 1, signal: null });
     expect(d.log()).toContain(`Could not connect to PostgreSQL at 127.0.0.1:${port}/faults_test`);
-    recordFigures({
-      scenario: 'db unreachable at start-up',
-      faults: 1,
-      requests: 0,
-      acknowledged: 0,
-      lost: 0,
-      doubleProcessed: 0,
-      serverErrors: 0,
-      unavailable: 0,
-      hangs: 0,
-      longestOutageWaitMs: 0,
-    });
+    recordFigures(emptyFigures('db unreachable at start-up', 1));
     console.log(`service gave up after ${elapsed} ms (DB_STARTUP_TIMEOUT_MS=${startupMs})`);
   });
 
@@ -438,18 +427,7 @@ describe('fault injection under load (real service processes, private PostgreSQL
     const back = Date.now();
     await e.waitHealthy(30_000);
     const upMs = Date.now() - back;
-    recordFigures({
-      scenario: 'db appears during start-up',
-      faults: 1,
-      requests: 0,
-      acknowledged: 0,
-      lost: 0,
-      doubleProcessed: 0,
-      serverErrors: 0,
-      unavailable: 0,
-      hangs: 0,
-      longestOutageWaitMs: 0,
-    });
+    recordFigures(emptyFigures('db appears during start-up', 1));
     console.log(`service came up ${upMs} ms after the database appeared`);
     // Backoff is capped at 5 s; then migrations and boot.
     expect(upMs).toBeLessThanOrEqual(10_000);

@@ -47,10 +47,11 @@ const COLUMNS: [keyof ScenarioFigures, string][] = [
   ['recoveryMs', 'recovery ms'],
 ];
 
-export function formatFigures(rows: ScenarioFigures[]): string {
-  const total: ScenarioFigures = {
-    scenario: 'TOTAL',
-    faults: 0,
+/** A row of zeros: the start of the total, or a scenario that sends no requests. */
+export function emptyFigures(scenario: string, faults = 0): ScenarioFigures {
+  return {
+    scenario,
+    faults,
     requests: 0,
     acknowledged: 0,
     lost: 0,
@@ -59,8 +60,11 @@ export function formatFigures(rows: ScenarioFigures[]): string {
     unavailable: 0,
     hangs: 0,
     longestOutageWaitMs: 0,
-    recoveryMs: 0,
   };
+}
+
+export function formatFigures(rows: ScenarioFigures[]): string {
+  const total: ScenarioFigures = { ...emptyFigures('TOTAL'), recoveryMs: 0 };
   for (const row of rows) {
     for (const [key] of COLUMNS) {
       const value = (row[key] as number | undefined) ?? 0;
