@@ -1,7 +1,8 @@
 import { CommitCuttingProxy } from './commit-cutting-proxy';
 import { emptyFigures, recordFigures } from './figures';
 import { PrivatePostgres } from './private-postgres';
-import { ServiceProcess } from './service-process';
+import { ServiceProcess } from '../process-harness';
+import { faultService } from './service-process';
 import { freePort } from './timing';
 
 /**
@@ -24,7 +25,7 @@ describe('a lost COMMIT reply (real service process, proxy in front of PostgreSQ
     await proxy.start();
     const viaProxy = new URL(pg.url);
     viaProxy.port = String(proxy.port);
-    service = new ServiceProcess('service', await freePort(), {
+    service = faultService('service', await freePort(), {
       DATABASE_URL: viaProxy.toString(),
     });
     await service.start();
