@@ -3,7 +3,7 @@ import request from 'supertest';
 import { requestFingerprint, sha256 } from '../src/idempotency/idempotency-key';
 import { IdempotencyService } from '../src/idempotency/idempotency.service';
 import { useTestApp } from './app';
-import { aRecordBody, problem } from './builders';
+import { aRecordBody, MISSING_ID, problem } from './builders';
 
 describe('Idempotent POSTs (e2e)', () => {
   // Short lock waits, so the "server fault" case below (a 503) comes quickly.
@@ -126,6 +126,25 @@ describe('Idempotent POSTs (e2e)', () => {
     expect(again.body).toEqual({ ...first.body, request_id: 'second-try' });
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.headers['content-type']).toMatch(/^application\/problem\+json/);
+  });
+
+  it("replays a stored error with this request's instance and request id", async () => {
+    const first = await request(t.http)
+      .post(`/Records/${MISSING_ID}/process`)
+      .set('Idempotency-Key', 'gone')
+      .expect(404);
+    expect(first.body.instance).toBe(`/Records/${MISSING_ID}/process`);
+    const again = await request(t.http)
+      .post(`/records/${MISSING_ID}/process`)
+      .set('Idempotency-Key', 'gone')
+      .set('X-Request-ID', 'again')
+      .expect(404);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual({
+      ...first.body,
+      instance: `/records/${MISSING_ID}/process`,
+      request_id: 'again',
+    });
   });
 
   it('never stores a 5xx: a retry after a server fault runs again', async () => {

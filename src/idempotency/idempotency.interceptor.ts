@@ -68,6 +68,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const response = http.getResponse<unknown>();
     // The matched route with its ids normalised (UUIDs are case-insensitive), so
     // /records/, /Records or an upper-case id name the same resource.
+    const requestPath = String(httpAdapter.getRequestUrl(request)).split('?')[0];
     const path = routeTemplate(context).replace(/:(\w+)/g, (_, name: string) =>
       String(request.params?.[name] ?? '').toLowerCase(),
     );
@@ -89,11 +90,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
           httpAdapter.status(response, outcome.status);
           httpAdapter.setHeader(response, REPLAYED_HEADER, 'true');
           if (outcome.status >= 400) {
-            // A stored error is replayed as stored, except that its request_id names this
-            // request (as the X-Request-ID header and the logs do).
+            // A stored error is replayed as stored, except that its instance and request_id
+            // name this request (as the X-Request-ID header and the logs do).
             const body = JSON.parse(outcome.body) as object;
             httpAdapter.setHeader(response, 'Content-Type', 'application/problem+json');
-            return of(JSON.stringify({ ...body, request_id: requestIdOf(request) }));
+            return of(
+              JSON.stringify({ ...body, instance: requestPath, request_id: requestIdOf(request) }),
+            );
           }
           const id = (JSON.parse(outcome.body) as { id?: unknown }).id;
           if (outcome.status === 201 && typeof id === 'string') {
@@ -125,7 +128,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
             return sendJson(sent!);
           }),
           catchError(async (error: unknown) => {
-            const problem = toProblem(error, path, requestIdOf(request));
+            const problem = toProblem(error, requestPath, requestIdOf(request));
             const store =
               problem.status >= 500
                 ? this.idempotency.release(claim)
