@@ -99,7 +99,7 @@ export async function check(input: CheckInput): Promise<Verdict> {
         await db.query<{ key: string }>(
           `SELECT k.key FROM idempotency_keys k
             WHERE k.response_status = 201
-              AND NOT EXISTS (SELECT 1 FROM records r WHERE r.id::text = k.response_body->>'id')`,
+              AND NOT EXISTS (SELECT 1 FROM records r WHERE r.id::text = k.response_body::jsonb->>'id')`,
         )
       ).map((row) => row.key)
     : null;
