@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { RouteTable } from './common/route-table';
 import { AppValidationPipe } from './common/validation';
 import { Environment, validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
@@ -32,6 +33,7 @@ import { SecurityModule } from './security/security.module';
         },
       }),
     }),
+    DiscoveryModule,
     DatabaseModule,
     HealthModule,
     MetricsModule,
@@ -40,6 +42,7 @@ import { SecurityModule } from './security/security.module';
     ReportsModule,
   ],
   providers: [
+    RouteTable,
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     { provide: APP_PIPE, useClass: AppValidationPipe },
   ],
