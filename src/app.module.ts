@@ -9,6 +9,7 @@ import { Environment, validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ProblemsModule } from './problems/problems.module';
 import { RecordsModule } from './records/records.module';
 import { ReportsModule } from './reports/reports.module';
 import { SecurityModule } from './security/security.module';
@@ -40,6 +41,7 @@ import { SecurityModule } from './security/security.module';
     SecurityModule,
     RecordsModule,
     ReportsModule,
+    ProblemsModule,
   ],
   providers: [
     RouteTable,

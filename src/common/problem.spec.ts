@@ -26,7 +26,7 @@ describe('classifyDatabaseError', () => {
 
 describe('toProblem', () => {
   const body = (status: number, error: string, type: string, message: string) => ({
-    type: `urn:workflow-service:problem:${type}`,
+    type: `/problems/${type}`,
     title: expect.any(String),
     status,
     detail: message,

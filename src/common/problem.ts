@@ -95,7 +95,11 @@ export const PROBLEM_KINDS = {
 
 export type ProblemType = keyof typeof PROBLEM_KINDS;
 
-export const problemTypeUri = (type: ProblemType): string => `urn:workflow-service:problem:${type}`;
+/**
+ * A problem's `type`: a page of this service, as a reference relative to it (RFC 9457
+ * resolves it against the request's URI), so it opens wherever the service runs.
+ */
+export const problemTypeUri = (type: ProblemType): string => `/problems/${type}`;
 
 const DOMAIN_PROBLEMS: Record<DomainErrorCode, ProblemType> = {
   record_not_found: 'record-not-found',
