@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.setup';
+import { checkAnswersAgainstOpenApi } from './openapi-contract';
 
 export interface TestApp {
   app: INestApplication;
@@ -13,6 +14,7 @@ export interface TestApp {
 export async function startTestApp(): Promise<TestApp> {
   const app = await createApp();
   await app.init();
+  await checkAnswersAgainstOpenApi(app.getHttpServer());
   return { app, http: app.getHttpServer(), db: app.get(DataSource) };
 }
 

@@ -547,6 +547,8 @@ describe('Records API (e2e)', () => {
         '/health',
         '/health/live',
         '/metrics',
+        '/problems',
+        '/problems/{type}',
         '/records',
         '/records/{id}',
         '/records/{id}/events',

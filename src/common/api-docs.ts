@@ -89,9 +89,17 @@ const PROBLEM_HEADERS: Partial<Record<ProblemType, string[]>> = {
 
 /** The response of one status, grouping the problem kinds that answer with it. */
 export function problemResponse(kinds: ProblemType[], note?: string): ResponseObject {
-  const headers: Record<string, ReferenceObject> = {};
-  for (const kind of kinds) {
-    for (const name of PROBLEM_HEADERS[kind] ?? []) headers[name] = header(name);
+  const headers: Record<string, ReferenceObject | HeaderObject> = {};
+  for (const name of new Set(kinds.flatMap((kind) => PROBLEM_HEADERS[kind] ?? []))) {
+    const carriers = kinds.filter((kind) => PROBLEM_HEADERS[kind]?.includes(name));
+    headers[name] =
+      carriers.length === kinds.length
+        ? header(name)
+        : {
+            ...HEADERS[name],
+            required: false,
+            description: `${HEADERS[name].description} Only on ${carriers.map(problemTypeUri).join(', ')}.`,
+          };
   }
   const titles = kinds.map((kind) => `${PROBLEM_KINDS[kind].title} (${problemTypeUri(kind)})`);
   return {
