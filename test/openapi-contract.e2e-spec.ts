@@ -55,7 +55,11 @@ describe('OpenAPI contract check (e2e)', () => {
 
   it.each<[string, Partial<Exchange> & { json?: unknown }, RegExp]>([
     ['a field the document does not describe', { json: { status: 'ok', extra: 1 } }, /additional/],
-    ['a value outside the schema', { json: { status: 'fine' } }, /must be equal to one of the allowed values/],
+    [
+      'a value outside the schema',
+      { json: { status: 'fine' } },
+      /must be equal to one of the allowed values/,
+    ],
     ['a status the operation does not list', { status: 404 }, /404 is not a documented answer/],
     [
       'a media type the response does not list',
