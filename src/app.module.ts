@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
@@ -16,7 +16,6 @@ import { SecurityModule } from './security/security.module';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, cache: true, validate: validateEnvironment }),
     LoggerModule.forRootAsync({
       inject: [ConfigService],
       useFactory: (config: ConfigService<Environment, true>) => ({
@@ -49,4 +48,23 @@ import { SecurityModule } from './security/security.module';
     { provide: APP_PIPE, useClass: AppValidationPipe },
   ],
 })
-export class AppModule {}
+export class AppModule {
+  /**
+   * The application with its configuration: the environment (and .env), validated,
+   * with `overrides` over it. Tests pass their settings in here, never through
+   * process.env.
+   */
+  static configured(overrides: Record<string, string> = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          cache: true,
+          skipProcessEnv: true,
+          load: [() => validateEnvironment({ ...process.env, ...overrides })],
+        }),
+      ],
+    };
+  }
+}

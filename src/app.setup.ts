@@ -48,9 +48,12 @@ function routeTemplate(request: unknown): string | undefined {
 /**
  * Builds the application exactly as it runs: main.ts and the e2e tests share this,
  * so the tests exercise the real middleware order. Express specifics live here only.
+ * `overrides` take precedence over the environment's configuration.
  */
-export async function createApp(): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+export async function createApp(
+  overrides: Record<string, string> = {},
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.configured(overrides), {
     bufferLogs: true,
     bodyParser: false,
     // Fail by throwing (main.ts then says what went wrong and exits 1), not by exiting here.

@@ -10,9 +10,12 @@ export interface TestApp {
   db: DataSource;
 }
 
+/** Configuration for one test app, over the test environment (DATABASE_URL from global setup). */
+export type TestConfig = Record<string, string>;
+
 /** The real application (same setup as main.ts) on the test database. */
-export async function startTestApp(): Promise<TestApp> {
-  const app = await createApp();
+export async function startTestApp(config: TestConfig = {}): Promise<TestApp> {
+  const app = await createApp(config);
   await app.init();
   await checkAnswersAgainstOpenApi(app.getHttpServer());
   return { app, http: app.getHttpServer(), db: app.get(DataSource) };
@@ -24,13 +27,14 @@ export async function resetDatabase(db: DataSource): Promise<void> {
 }
 
 /**
- * For a spec file: boots the app once, closes it at the end, and empties the
- * tables before each test. The returned object is filled in before the first test.
+ * For a spec file: boots the app once with `config`, closes it at the end, and
+ * empties the tables before each test. The returned object is filled in before
+ * the first test.
  */
-export function useTestApp(): TestApp {
+export function useTestApp(config: TestConfig = {}): TestApp {
   const t = {} as TestApp;
   beforeAll(async () => {
-    Object.assign(t, await startTestApp());
+    Object.assign(t, await startTestApp(config));
   });
   afterAll(async () => {
     await t.app.close();
