@@ -1,13 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { RouteTable } from './common/route-table';
 import { AppValidationPipe } from './common/validation';
 import { Environment, validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ProblemsModule } from './problems/problems.module';
 import { RecordsModule } from './records/records.module';
 import { ReportsModule } from './reports/reports.module';
 import { SecurityModule } from './security/security.module';
@@ -31,14 +33,17 @@ import { SecurityModule } from './security/security.module';
         },
       }),
     }),
+    DiscoveryModule,
     DatabaseModule,
     HealthModule,
     MetricsModule,
     SecurityModule,
     RecordsModule,
     ReportsModule,
+    ProblemsModule,
   ],
   providers: [
+    RouteTable,
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
     { provide: APP_PIPE, useClass: AppValidationPipe },
   ],

@@ -1,17 +1,16 @@
+import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { UnsupportedMediaTypeException } from '@nestjs/common';
 import { json, Request } from 'express';
 import helmet from 'helmet';
 import typeIs from 'type-is';
 import { Logger } from 'nestjs-pino';
+import { apiDocumentOptions, createApiDocument } from './api-document';
 import { AppModule } from './app.module';
-import { ProblemDoc } from './common/api-docs';
 import { assignRequestId } from './common/request-id';
-import { SERVICE_VERSION } from './config/service-version';
 import { HttpMetrics } from './metrics/http-metrics';
-import { documentSecurity } from './security/api-docs-security';
 
 export const BODY_LIMIT = '1mb';
 
@@ -87,20 +86,7 @@ export async function createApp(
   app.use(json({ limit: BODY_LIMIT, type: JSON_TYPES }));
   app.use(rejectNonJsonBodies);
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Workflow Service')
-      .setDescription(
-        'Takes in records from many sources, processes each exactly once (pending -> processed | failed), and reports on them. Errors are RFC 9457 problem documents (application/problem+json).',
-      )
-      .setVersion(SERVICE_VERSION)
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key' }, 'bearer')
-      .build(),
-    { extraModels: [ProblemDoc] },
-  );
-  documentSecurity(document);
+  const document = createApiDocument(app, apiDocumentOptions(app.get(ConfigService)));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

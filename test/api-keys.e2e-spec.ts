@@ -94,7 +94,11 @@ describe('API keys (e2e)', () => {
     });
     const create = response.body.paths['/records'].post;
     expect(create.security).toEqual([{ 'api-key': [] }, { bearer: [] }]);
-    expect(create.responses['401']).toBeDefined();
-    expect(response.body.paths['/records'].get.security).toBeUndefined();
+    expect(create.responses['401'].content).toEqual({
+      'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDoc' } },
+    });
+    // Reads stay open, and say so.
+    expect(response.body.paths['/records'].get.security).toEqual([]);
+    expect(response.body.paths['/records'].get.responses['401']).toBeUndefined();
   });
 });

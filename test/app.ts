@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { createApp } from '../src/app.setup';
+import { checkAnswersAgainstOpenApi } from './openapi-contract';
 
 export interface TestApp {
   app: INestApplication;
@@ -16,6 +17,7 @@ export type TestConfig = Record<string, string>;
 export async function startTestApp(config: TestConfig = {}): Promise<TestApp> {
   const app = await createApp(config);
   await app.init();
+  await checkAnswersAgainstOpenApi(app.getHttpServer());
   return { app, http: app.getHttpServer(), db: app.get(DataSource) };
 }
 

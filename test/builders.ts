@@ -30,7 +30,7 @@ export function problem(
   type: string,
 ) {
   return {
-    type: `urn:workflow-service:problem:${type}`,
+    type: `/problems/${type}`,
     title: expect.any(String),
     status,
     detail: message,

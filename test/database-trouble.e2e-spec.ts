@@ -32,7 +32,7 @@ const unavailable = (instance: string) => ({
     'content-type': expect.stringMatching(/^application\/problem\+json/),
   }),
   body: {
-    type: 'urn:workflow-service:problem:service-unavailable',
+    type: '/problems/service-unavailable',
     title: 'Service unavailable',
     status: 503,
     detail: 'The database is unavailable or overloaded; retry later',

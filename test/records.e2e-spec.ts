@@ -427,9 +427,30 @@ describe('Records API (e2e)', () => {
       expect(seen).toEqual(all.map((row: { id: string }) => row.id));
     });
 
-    it('caps limit at 200', async () => {
-      const response = await request(t.http).get('/records?limit=5000').expect(200);
-      expect(response.body).toMatchObject({ limit: 200 });
+    it('caps limit at 200, however many digits it has', async () => {
+      for (const limit of ['5000', '12345678901234567', '9'.repeat(400)]) {
+        const response = await request(t.http).get(`/records?limit=${limit}`).expect(200);
+        expect(response.body).toMatchObject({ limit: 200 });
+      }
+    });
+
+    it('trims the category and source filters, as stored values are', async () => {
+      await request(t.http)
+        .post('/records')
+        .send(aRecordBody({ source: 'web' }))
+        .expect(201);
+      await request(t.http)
+        .post('/records')
+        .send(aRecordBody({ category: 'refund' }))
+        .expect(201);
+      const response = await request(t.http)
+        .get('/records')
+        .query({ category: '  order ', source: '\tweb ' })
+        .expect(200);
+      expect(response.body.items).toEqual([
+        expect.objectContaining({ category: 'order', source: 'web' }),
+      ]);
+      expect(response.body.total).toBe(1);
     });
 
     it.each([
@@ -451,7 +472,23 @@ describe('Records API (e2e)', () => {
       ['a non-integer limit', 'limit=ten', 'limit must be an integer number'],
       ['a fractional limit', 'limit=1.5', 'limit must be an integer number'],
       ['a zero limit', 'limit=0', 'limit must not be less than 1'],
-      ['a negative offset', 'offset=-1', 'offset must be an integer number'],
+      ['a negative limit', 'limit=-5', 'limit must not be less than 1'],
+      ['a negative offset', 'offset=-1', 'offset must not be less than 0'],
+      [
+        'an offset past the largest safe integer',
+        'offset=99999999999999999999',
+        'offset must not be greater than 9007199254740991',
+      ],
+      [
+        'a blank category',
+        'category=%20%20',
+        'category must be longer than or equal to 1 characters',
+      ],
+      [
+        'a 65-character source',
+        `source=${'s'.repeat(65)}`,
+        'source must be shorter than or equal to 64 characters',
+      ],
       [
         'a malformed date',
         'created_after=yesterday',
@@ -493,6 +530,8 @@ describe('Records API (e2e)', () => {
         '/health',
         '/health/live',
         '/metrics',
+        '/problems',
+        '/problems/{type}',
         '/records',
         '/records/{id}',
         '/records/{id}/events',

@@ -77,6 +77,13 @@ describe('GET /reports/summary (e2e)', () => {
       });
     });
 
+    it('trims the category and source filters, as stored values are', async () => {
+      expect(await summary({ category: ' refund\t', source: '  web ' })).toEqual(
+        await summary({ category: 'refund', source: 'web' }),
+      );
+      expect((await summary({ category: ' refund\t' })).total_records).toBe(2);
+    });
+
     it('treats bare dates as whole UTC days, both ends inclusive', async () => {
       expect(await summary({ date_from: '2026-01-01', date_to: '2026-01-02' })).toEqual({
         total_records: 4,

@@ -1,8 +1,9 @@
-import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, NotFoundException } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { PinoLogger } from 'nestjs-pino';
-import { toProblem } from './problem';
+import { MethodNotAllowedError, toProblem } from './problem';
 import { requestIdOf } from './request-id';
+import { RouteTable } from './route-table';
 
 /** The one place where a failure becomes an HTTP answer (see problem.ts). */
 @Catch()
@@ -10,6 +11,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly logger: PinoLogger,
+    private readonly routes: RouteTable,
   ) {
     logger.setContext(AllExceptionsFilter.name);
   }
@@ -21,7 +23,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const { httpAdapter } = this.adapterHost;
     const requestId = requestIdOf(request, response);
     const path = String(httpAdapter.getRequestUrl(request)).split('?')[0];
-    const problem = toProblem(exception, path, requestId);
+    const problem = toProblem(this.methodNotAllowed(exception, request, path), path, requestId);
 
     if (!request.log) {
       // Rejected before the request logger ran (e.g. by the body parser): log it here.
@@ -47,5 +49,18 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     httpAdapter.setHeader(response, 'Content-Type', 'application/problem+json');
     httpAdapter.reply(response, JSON.stringify(problem.body), problem.status);
+  }
+
+  /**
+   * A 404 from routing on a path that is served with other methods is a 405 (with Allow).
+   * Only requests that matched no route get here, so the table is read on that path alone.
+   */
+  private methodNotAllowed(exception: unknown, request: { method?: string }, path: string) {
+    if (!(exception instanceof NotFoundException)) return exception;
+    const method = String(request.method).toUpperCase();
+    const allowed = this.routes.allowedMethods(path);
+    return allowed.length > 0 && !allowed.includes(method)
+      ? new MethodNotAllowedError(method, path, allowed)
+      : exception;
   }
 }

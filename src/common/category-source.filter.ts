@@ -1,20 +1,30 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length } from 'class-validator';
-import { IsStorableText } from './storable-json';
+import { Transform } from 'class-transformer';
+import { IsOptional, IsString } from 'class-validator';
+import { IsCodePointLength, IsStorableText } from './storable-json';
 
-/** The `category` and `source` filters that listing and the summary share. */
+/** Surrounding white space removed, as source and category are stored. */
+export const trim = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
+
+/**
+ * The `category` and `source` filters that listing and the summary share: trimmed
+ * and checked as the stored values are, so a filter matches what was stored.
+ */
 export class CategorySourceFilter {
-  @ApiPropertyOptional({ example: 'order' })
+  @ApiPropertyOptional({ example: 'order', minLength: 1, maxLength: 64, description: 'Trimmed.' })
   @IsOptional()
+  @Transform(trim)
   @IsStorableText()
-  @Length(1, 64)
+  @IsCodePointLength(1, 64)
   @IsString()
   category?: string;
 
-  @ApiPropertyOptional({ example: 'api' })
+  @ApiPropertyOptional({ example: 'api', minLength: 1, maxLength: 64, description: 'Trimmed.' })
   @IsOptional()
+  @Transform(trim)
   @IsStorableText()
-  @Length(1, 64)
+  @IsCodePointLength(1, 64)
   @IsString()
   source?: string;
 }

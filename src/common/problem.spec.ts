@@ -2,7 +2,7 @@ import { NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
 import { classifyDatabaseError } from './database-errors';
 import { InvalidTransitionError, RecordNotFoundError, RequestInFlightError } from './domain-errors';
-import { RequestValidationError, toProblem } from './problem';
+import { MethodNotAllowedError, RequestValidationError, toProblem } from './problem';
 
 const pgError = (code: string, message = 'boom') => Object.assign(new Error(message), { code });
 const queryFailed = (code: string) => new QueryFailedError('SELECT 1', [], pgError(code));
@@ -26,7 +26,7 @@ describe('classifyDatabaseError', () => {
 
 describe('toProblem', () => {
   const body = (status: number, error: string, type: string, message: string) => ({
-    type: `urn:workflow-service:problem:${type}`,
+    type: `/problems/${type}`,
     title: expect.any(String),
     status,
     detail: message,
@@ -69,6 +69,14 @@ describe('toProblem', () => {
       'route-not-found',
       'Cannot GET /x',
       {},
+    ],
+    [
+      new MethodNotAllowedError('DELETE', '/x', ['GET', 'HEAD', 'POST']),
+      405,
+      'MethodNotAllowed',
+      'method-not-allowed',
+      'DELETE is not allowed on /x; allowed: GET, HEAD, POST',
+      { Allow: 'GET, HEAD, POST' },
     ],
     [
       queryFailed('57P01'),

@@ -16,6 +16,20 @@ export class RequestValidationError extends Error {
 }
 
 /**
+ * A request for a known path with a method it is not served with (found by the
+ * exception filter from a 404 that no route matched).
+ */
+export class MethodNotAllowedError extends Error {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly allowed: string[],
+  ) {
+    super(`${method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`);
+  }
+}
+
+/**
  * The error body of the contract, which is also an RFC 9457 problem document:
  * {error, message, request_id, details?} plus {type, title, status, detail, instance}.
  */
@@ -52,6 +66,11 @@ export const PROBLEM_KINDS = {
   unauthorized: { status: 401, error: 'Unauthorized', title: 'Missing or invalid API key' },
   'record-not-found': { status: 404, error: 'NotFound', title: 'Record not found' },
   'route-not-found': { status: 404, error: 'NotFound', title: 'Route not found' },
+  'method-not-allowed': {
+    status: 405,
+    error: 'MethodNotAllowed',
+    title: 'Method not allowed',
+  },
   'invalid-transition': { status: 409, error: 'Conflict', title: 'Invalid state transition' },
   'request-in-flight': { status: 409, error: 'Conflict', title: 'Request in flight' },
   'payload-too-large': { status: 413, error: 'PayloadTooLarge', title: 'Request body too large' },
@@ -76,7 +95,11 @@ export const PROBLEM_KINDS = {
 
 export type ProblemType = keyof typeof PROBLEM_KINDS;
 
-export const problemTypeUri = (type: ProblemType): string => `urn:workflow-service:problem:${type}`;
+/**
+ * A problem's `type`: a page of this service, as a reference relative to it (RFC 9457
+ * resolves it against the request's URI), so it opens wherever the service runs.
+ */
+export const problemTypeUri = (type: ProblemType): string => `/problems/${type}`;
 
 const DOMAIN_PROBLEMS: Record<DomainErrorCode, ProblemType> = {
   record_not_found: 'record-not-found',
@@ -122,6 +145,13 @@ function httpExceptionMessage(exception: HttpException): string {
 function classify(exception: unknown): Classified {
   if (exception instanceof RequestValidationError) {
     return { type: 'validation-error', message: exception.message, details: exception.details };
+  }
+  if (exception instanceof MethodNotAllowedError) {
+    return {
+      type: 'method-not-allowed',
+      message: exception.message,
+      headers: { Allow: exception.allowed.join(', ') },
+    };
   }
   if (exception instanceof DomainError) {
     const type = DOMAIN_PROBLEMS[exception.code];

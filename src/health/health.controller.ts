@@ -1,12 +1,8 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import {
-  ApiOkResponse,
-  ApiOperation,
-  ApiServiceUnavailableResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
+import { ApiProblems } from '../common/api-docs';
 import { DrainState } from './drain-state';
 
 const PING_TIMEOUT_MS = 1000;
@@ -22,9 +18,22 @@ export class HealthController {
   ) {}
 
   @Get()
-  @HealthCheck()
+  @HealthCheck({ noCache: true, swaggerDocumentation: false })
   @ApiOperation({ summary: 'Readiness: the database answers and the service is not draining' })
-  @ApiServiceUnavailableResponse({ description: 'Database unreachable, or shutting down' })
+  @ApiOkResponse({
+    description: "Terminus's report: every check up",
+    schema: {
+      type: 'object',
+      required: ['status', 'info', 'error', 'details'],
+      properties: {
+        status: { type: 'string', enum: ['ok'] },
+        info: { type: 'object', example: { database: { status: 'up' } } },
+        error: { type: 'object', example: {} },
+        details: { type: 'object', example: { database: { status: 'up' } } },
+      },
+    },
+  })
+  @ApiProblems('service-unavailable')
   async check() {
     if (this.drain.draining) throw new ServiceUnavailableException('Service is shutting down');
     try {
@@ -44,7 +53,14 @@ export class HealthController {
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process runs (no database call)' })
-  @ApiOkResponse({ schema: { example: { status: 'ok' } } })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { type: 'string', enum: ['ok'] } },
+      example: { status: 'ok' },
+    },
+  })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }

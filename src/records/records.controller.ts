@@ -33,6 +33,7 @@ const ApiTransition = (summary: string, description: string) =>
     ApiOperation({ summary, description }),
     ApiOkResponse({ type: RecordResponse, headers: REPLAYED_RESPONSE_HEADER }),
     ApiProblems(
+      'malformed-request',
       'record-not-found',
       'invalid-transition',
       'request-in-flight',
@@ -42,6 +43,7 @@ const ApiTransition = (summary: string, description: string) =>
 
 @ApiTags('records')
 @ApiRequestIdHeader()
+@ApiProblems('service-unavailable')
 @Controller('records')
 export class RecordsController {
   constructor(private readonly records: RecordsService) {}
@@ -53,7 +55,11 @@ export class RecordsController {
   @ApiCreatedResponse({
     type: RecordResponse,
     headers: {
-      Location: { description: '/records/{id}', schema: { type: 'string' } },
+      Location: {
+        description: '/records/{id}',
+        required: true,
+        schema: { type: 'string', pattern: '^/records/[0-9a-f-]{36}$' },
+      },
       ...REPLAYED_RESPONSE_HEADER,
     },
   })
@@ -62,6 +68,8 @@ export class RecordsController {
     'malformed-request',
     'payload-too-large',
     'unsupported-media-type',
+    'request-in-flight',
+    'idempotency-key-reused',
   )
   async create(
     @Body() dto: CreateRecordDto,
@@ -76,7 +84,7 @@ export class RecordsController {
   @Get()
   @ApiOperation({ summary: 'List records, filtered, sorted and paged (ties broken by id)' })
   @ApiOkResponse({ type: RecordPageResponse })
-  @ApiProblems('validation-error')
+  @ApiProblems('validation-error', 'malformed-request')
   list(@Query() query: ListRecordsQuery): Promise<RecordPageResponse> {
     return this.records.list(query);
   }

@@ -7,6 +7,7 @@ import { ReportsService } from './reports.service';
 
 @ApiTags('reports')
 @ApiRequestIdHeader()
+@ApiProblems('service-unavailable')
 @Controller('reports')
 export class ReportsController {
   constructor(private readonly reports: ReportsService) {}
@@ -14,7 +15,7 @@ export class ReportsController {
   @Get('summary')
   @ApiOperation({ summary: 'Counts by status and by category, optionally filtered' })
   @ApiOkResponse({ type: SummaryResponse })
-  @ApiProblems('validation-error')
+  @ApiProblems('validation-error', 'malformed-request')
   summary(@Query() query: SummaryQuery): Promise<SummaryResponse> {
     return this.reports.summary(query);
   }

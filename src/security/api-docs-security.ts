@@ -1,41 +1,31 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { PROBLEM_KINDS } from '../common/problem';
+import { problemResponse } from '../common/api-docs';
 
-/** Tags of the operational routes, which are never rate limited (see SecurityModule). */
-const UNTHROTTLED_TAGS = ['health', 'operations'];
-
-const problemResponse = (description: string) => ({
-  description,
-  content: {
-    'application/problem+json': { schema: { $ref: '#/components/schemas/ProblemDoc' } },
-  },
-});
+/** Tags of the routes that are never rate limited (see SecurityModule and problems/). */
+const UNTHROTTLED_TAGS = ['health', 'operations', 'problems'];
 
 /**
  * The guards apply by method and route family, not per handler, so the document says
- * so in one place: every POST takes an API key (when API_KEYS is set) and may answer 401;
- * every non-operational route may answer 429 when rate limiting is on.
+ * so in one place, as configured: with API_KEYS set every POST needs a key and may
+ * answer 401 (without, every route is open); with RATE_LIMIT_PER_MINUTE set the API
+ * routes may answer 429. Open routes say so with an empty `security`.
  */
-export function documentSecurity(document: OpenAPIObject): void {
+export function documentSecurity(
+  document: OpenAPIObject,
+  options: { apiKeys: boolean; rateLimit: boolean },
+): void {
   for (const item of Object.values(document.paths)) {
     for (const [method, operation] of Object.entries(item)) {
       if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
-      if (method === 'post') {
+      if (method === 'post' && options.apiKeys) {
         operation.security = [{ 'api-key': [] }, { bearer: [] }];
-        operation.responses['401'] ??= problemResponse(
-          `${PROBLEM_KINDS.unauthorized.title} (only when API_KEYS is set)`,
-        );
+        operation.responses['401'] ??= problemResponse(['unauthorized']);
+      } else {
+        operation.security = [];
       }
       const tags: string[] = operation.tags ?? [];
-      if (!tags.some((tag) => UNTHROTTLED_TAGS.includes(tag))) {
-        operation.responses['429'] ??= {
-          ...problemResponse(
-            `${PROBLEM_KINDS['rate-limited'].title} (only when RATE_LIMIT_PER_MINUTE is set); see Retry-After`,
-          ),
-          headers: {
-            'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait' },
-          },
-        };
+      if (options.rateLimit && !tags.some((tag) => UNTHROTTLED_TAGS.includes(tag))) {
+        operation.responses['429'] ??= problemResponse(['rate-limited']);
       }
     }
   }

@@ -1,10 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDefined, IsString } from 'class-validator';
+import { trim } from '../../common/category-source.filter';
 import { IsCodePointLength, IsStorablePayload, IsStorableText } from '../../common/storable-json';
-
-const trim = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim() : value;
 
 export class CreateRecordDto {
   @ApiProperty({ example: 'api', minLength: 1, maxLength: 64, description: 'Trimmed.' })

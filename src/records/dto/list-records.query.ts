@@ -9,9 +9,12 @@ export const MAX_LIMIT = 200;
 export const SORT_FIELDS = ['created_at', 'status', 'category', 'source'] as const;
 export type SortField = (typeof SORT_FIELDS)[number];
 
-/** "50" -> 50; anything else is left for @IsInt to reject. */
+/**
+ * "50" -> 50, "-1" -> -1 (for @Min to name the bound it breaks), any number of digits
+ * (a huge limit is capped like any large one); anything else is left for @IsInt to reject.
+ */
 export const toInteger = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value;
+  typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 
 export class ListRecordsQuery extends CategorySourceFilter {
   @ApiPropertyOptional({ enum: RECORD_STATUSES })
@@ -36,9 +39,10 @@ export class ListRecordsQuery extends CategorySourceFilter {
   created_before?: string;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 1,
     default: 50,
-    description: `Values above ${MAX_LIMIT} are capped.`,
+    description: `Values above ${MAX_LIMIT} are capped at ${MAX_LIMIT}.`,
   })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => {
@@ -49,7 +53,12 @@ export class ListRecordsQuery extends CategorySourceFilter {
   @IsInt()
   limit: number = 50;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    default: 0,
+  })
   @IsOptional()
   @Transform(toInteger)
   @Max(Number.MAX_SAFE_INTEGER)

@@ -72,7 +72,8 @@ export class RecordEventResponse {
   record_id: string;
 
   @ApiProperty({
-    enum: RECORD_STATUSES,
+    // OpenAPI 3.0.3: a nullable enum lists null among its values.
+    enum: [...RECORD_STATUSES, null],
     nullable: true,
     type: String,
     description: 'null for creation',
