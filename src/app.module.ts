@@ -1,10 +1,11 @@
-import { Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { LoggingModule, LoggingOptions, RequestLogging } from './common/request-logging';
 import { AppValidationPipe } from './common/validation';
-import { Environment, validateEnvironment } from './config/environment';
+import { validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -12,36 +13,39 @@ import { RecordsModule } from './records/records.module';
 import { ReportsModule } from './reports/reports.module';
 import { SecurityModule } from './security/security.module';
 
-@Module({
-  imports: [
-    ConfigModule.forRoot({ isGlobal: true, cache: true, validate: validateEnvironment }),
-    LoggerModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<Environment, true>) => ({
-        pinoHttp: {
-          level: config.get('LOG_LEVEL', { infer: true }),
-          // The id was assigned by the first middleware (common/request-id.ts).
-          genReqId: (request) => (request as { id?: string }).id ?? 'unknown',
-          // Every line logged while serving a request carries its id as request_id.
-          customAttributeKeys: { reqId: 'request_id' },
-          quietReqLogger: true,
-          redact: {
-            paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
-            censor: '[redacted]',
-          },
-        },
-      }),
-    }),
-    DatabaseModule,
-    HealthModule,
-    MetricsModule,
-    SecurityModule,
-    RecordsModule,
-    ReportsModule,
-  ],
-  providers: [
-    { provide: APP_FILTER, useClass: AllExceptionsFilter },
-    { provide: APP_PIPE, useClass: AppValidationPipe },
-  ],
-})
-export class AppModule {}
+/** What the process passes in beyond the environment (tests: where the log lines go). */
+export interface AppOptions {
+  logging?: LoggingOptions;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, cache: true, validate: validateEnvironment }),
+        LoggingModule.forRoot(options.logging),
+        LoggerModule.forRootAsync({
+          inject: [RequestLogging],
+          // The request logger runs first of all (app.setup.ts); nestjs-pino binds its
+          // req.log for the rest of the request, so every line carries request_id once.
+          useFactory: (logging: RequestLogging) => ({
+            pinoHttp: { logger: logging.root },
+            useExisting: true,
+          }),
+        }),
+        DatabaseModule,
+        HealthModule,
+        MetricsModule,
+        SecurityModule,
+        RecordsModule,
+        ReportsModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_PIPE, useClass: AppValidationPipe },
+      ],
+    };
+  }
+}

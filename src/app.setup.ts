@@ -6,9 +6,9 @@ import { json, Request } from 'express';
 import helmet from 'helmet';
 import typeIs from 'type-is';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
+import { AppModule, AppOptions } from './app.module';
 import { ProblemDoc } from './common/api-docs';
-import { assignRequestId } from './common/request-id';
+import { RequestLogging } from './common/request-logging';
 import { SERVICE_VERSION } from './config/service-version';
 import { HttpMetrics } from './metrics/http-metrics';
 import { documentSecurity } from './security/api-docs-security';
@@ -50,8 +50,8 @@ function routeTemplate(request: unknown): string | undefined {
  * Builds the application exactly as it runs: main.ts and the e2e tests share this,
  * so the tests exercise the real middleware order. Express specifics live here only.
  */
-export async function createApp(): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
+export async function createApp(options: AppOptions = {}): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
     bufferLogs: true,
     bodyParser: false,
     // Fail by throwing (main.ts then says what went wrong and exits 1), not by exiting here.
@@ -63,9 +63,10 @@ export async function createApp(): Promise<NestExpressApplication> {
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  // Order matters: the request id first, so even a body the parser rejects is answered with one;
-  // then the metrics, so every answer (errors from the parser, guards and filter included) is counted.
-  app.use(assignRequestId);
+  // Order matters: the request id and its logger first, so even a body the parser rejects is
+  // answered and logged with it; then the metrics, so every answer (errors from the parser,
+  // guards and filter included) is counted.
+  app.use(app.get(RequestLogging).middleware(routeTemplate));
   app.use(app.get(HttpMetrics).middleware(routeTemplate));
   app.use(
     helmet({

@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { AppOptions } from '../src/app.module';
 import { createApp } from '../src/app.setup';
 
 export interface TestApp {
@@ -10,8 +11,8 @@ export interface TestApp {
 }
 
 /** The real application (same setup as main.ts) on the test database. */
-export async function startTestApp(): Promise<TestApp> {
-  const app = await createApp();
+export async function startTestApp(options: AppOptions = {}): Promise<TestApp> {
+  const app = await createApp(options);
   await app.init();
   return { app, http: app.getHttpServer(), db: app.get(DataSource) };
 }
@@ -25,10 +26,10 @@ export async function resetDatabase(db: DataSource): Promise<void> {
  * For a spec file: boots the app once, closes it at the end, and empties the
  * tables before each test. The returned object is filled in before the first test.
  */
-export function useTestApp(): TestApp {
+export function useTestApp(options: AppOptions = {}): TestApp {
   const t = {} as TestApp;
   beforeAll(async () => {
-    Object.assign(t, await startTestApp());
+    Object.assign(t, await startTestApp(options));
   });
   afterAll(async () => {
     await t.app.close();
