@@ -15,9 +15,9 @@ interface Profile {
   timeDeltas: number[];
 }
 
-/** node_modules/<package> (scoped too), src/... for our code, or the runtime. */
+/** The innermost node_modules/<package> (scoped too), src/... for our code, or the runtime. */
 function owner(url: string): string {
-  const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  const inModules = [...url.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)].pop();
   if (inModules) return inModules[1];
   if (url.includes('/dist/')) return `service: ${url.slice(url.indexOf('/dist/') + 6)}`;
   if (url.startsWith('node:')) return url;

@@ -20,9 +20,11 @@ export interface HttpRequestSpec {
 export interface Scenario {
   name: ScenarioName;
   http: (context: RunContext) => HttpRequestSpec;
-  /** A pgbench script sending the SQL the service sends for one request. */
-  pgbenchScript: string;
-  pgbenchVariables: (context: RunContext) => Record<string, string>;
+  /** A pgbench script sending the SQL the service sends for one request (none: no SQL). */
+  pgbenchScript?: string;
+  pgbenchVariables?: (context: RunContext) => Record<string, string>;
+  /** The reference servers (raw-server.ts, bare-nest.ts) answer it too. */
+  referenced?: boolean;
   /** Each call consumes one pending record: the run is seeded with fresh ones. */
   consumesPending?: boolean;
   /** Adds rows: run after the scenarios that read the bulk-loaded table. */
@@ -52,8 +54,14 @@ const PAYLOAD = JSON.stringify({
  */
 export const SCENARIOS: Scenario[] = [
   {
+    name: 'live',
+    referenced: true,
+    http: () => ({ method: 'GET', path: '/health/live' }),
+  },
+  {
     name: 'create',
     writes: true,
+    referenced: true,
     http: () => ({
       method: 'POST',
       path: '/records',
@@ -78,6 +86,7 @@ SELECT * FROM inserted;
   },
   {
     name: 'get',
+    referenced: true,
     http: (context) => ({ method: 'GET', path: `/records/${context.recordId}` }),
     pgbenchScript: `SELECT ${RECORD_COLUMNS} FROM records WHERE id = :id;\n`,
     pgbenchVariables: (context) => ({ id: context.recordId }),
