@@ -13,18 +13,44 @@ import { RecordsModule } from './records/records.module';
 import { ReportsModule } from './reports/reports.module';
 import { SecurityModule } from './security/security.module';
 
-/** What the process passes in beyond the environment (tests: where the log lines go). */
+/** What the process passes in beyond the configuration (tests: where the log lines go). */
 export interface AppOptions {
   logging?: LoggingOptions;
 }
 
-@Module({})
+@Module({
+  imports: [
+    DatabaseModule,
+    HealthModule,
+    MetricsModule,
+    SecurityModule,
+    RecordsModule,
+    ReportsModule,
+  ],
+  providers: [
+    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+    { provide: APP_PIPE, useClass: AppValidationPipe },
+  ],
+})
 export class AppModule {
-  static forRoot(options: AppOptions = {}): DynamicModule {
+  /**
+   * The application with its configuration: the environment (and .env), validated,
+   * with `overrides` over it. Tests pass their settings in here, never through
+   * process.env.
+   */
+  static configured(
+    overrides: Record<string, string> = {},
+    options: AppOptions = {},
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, cache: true, validate: validateEnvironment }),
+        ConfigModule.forRoot({
+          isGlobal: true,
+          cache: true,
+          skipProcessEnv: true,
+          load: [() => validateEnvironment({ ...process.env, ...overrides })],
+        }),
         LoggingModule.forRoot(options.logging),
         LoggerModule.forRootAsync({
           inject: [RequestLogging],
@@ -35,16 +61,6 @@ export class AppModule {
             useExisting: true,
           }),
         }),
-        DatabaseModule,
-        HealthModule,
-        MetricsModule,
-        SecurityModule,
-        RecordsModule,
-        ReportsModule,
-      ],
-      providers: [
-        { provide: APP_FILTER, useClass: AllExceptionsFilter },
-        { provide: APP_PIPE, useClass: AppValidationPipe },
       ],
     };
   }

@@ -49,14 +49,21 @@ function routeTemplate(request: unknown): string | undefined {
 /**
  * Builds the application exactly as it runs: main.ts and the e2e tests share this,
  * so the tests exercise the real middleware order. Express specifics live here only.
+ * `overrides` take precedence over the environment's configuration.
  */
-export async function createApp(options: AppOptions = {}): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
-    bufferLogs: true,
-    bodyParser: false,
-    // Fail by throwing (main.ts then says what went wrong and exits 1), not by exiting here.
-    abortOnError: false,
-  });
+export async function createApp(
+  overrides: Record<string, string> = {},
+  options: AppOptions = {},
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.configured(overrides, options),
+    {
+      bufferLogs: true,
+      bodyParser: false,
+      // Fail by throwing (main.ts then says what went wrong and exits 1), not by exiting here.
+      abortOnError: false,
+    },
+  );
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   // No ETag: it hashes every response body, and these answers are not cached by clients.

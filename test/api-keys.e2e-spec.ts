@@ -1,23 +1,11 @@
-// First, before the app is loaded: ConfigModule reads the environment when app.module loads.
-import { API_KEYS_ENV } from './env/api-keys';
 import request from 'supertest';
-import { resetDatabase, startTestApp, TestApp } from './app';
+import { useTestApp } from './app';
 import { aRecordBody, MISSING_ID, problem } from './builders';
 
-const [KEY_A, KEY_B] = API_KEYS_ENV;
+const [KEY_A, KEY_B] = ['key-a-0123456789abcdef', 'key-b-fedcba9876543210'];
 
 describe('API keys (e2e)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.app.close();
-  });
-  beforeEach(async () => {
-    await resetDatabase(t.db);
-  });
+  const t = useTestApp({ API_KEYS: ` ${KEY_A}, ${KEY_B} ` });
 
   const unauthorized = (message: string, instance = '/records') =>
     problem(401, 'Unauthorized', message, instance, 'unauthorized');
@@ -73,6 +61,22 @@ describe('API keys (e2e)', () => {
       .post(`/records/${MISSING_ID}/process`)
       .set('X-API-Key', KEY_A)
       .expect(404);
+  });
+
+  it('scopes Idempotency-Keys by the API key that sent them', async () => {
+    const send = (apiKey: string) =>
+      request(t.http)
+        .post('/records')
+        .set('X-API-Key', apiKey)
+        .set('Idempotency-Key', 'shared')
+        .send(aRecordBody());
+    const a = await send(KEY_A).expect(201);
+    const b = await send(KEY_B).expect(201);
+    expect(b.body.id).not.toBe(a.body.id);
+    expect(b.headers['idempotent-replayed']).toBeUndefined();
+    const again = await send(KEY_A).expect(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.id).toBe(a.body.id);
   });
 
   it('leaves reads open', async () => {

@@ -10,9 +10,15 @@ export interface TestApp {
   db: DataSource;
 }
 
+/** Configuration for one test app, over the test environment (DATABASE_URL from global setup). */
+export type TestConfig = Record<string, string>;
+
 /** The real application (same setup as main.ts) on the test database. */
-export async function startTestApp(options: AppOptions = {}): Promise<TestApp> {
-  const app = await createApp(options);
+export async function startTestApp(
+  config: TestConfig = {},
+  options: AppOptions = {},
+): Promise<TestApp> {
+  const app = await createApp(config, options);
   await app.init();
   return { app, http: app.getHttpServer(), db: app.get(DataSource) };
 }
@@ -23,13 +29,14 @@ export async function resetDatabase(db: DataSource): Promise<void> {
 }
 
 /**
- * For a spec file: boots the app once, closes it at the end, and empties the
- * tables before each test. The returned object is filled in before the first test.
+ * For a spec file: boots the app once with `config`, closes it at the end, and
+ * empties the tables before each test. The returned object is filled in before
+ * the first test.
  */
-export function useTestApp(options: AppOptions = {}): TestApp {
+export function useTestApp(config: TestConfig = {}, options: AppOptions = {}): TestApp {
   const t = {} as TestApp;
   beforeAll(async () => {
-    Object.assign(t, await startTestApp(options));
+    Object.assign(t, await startTestApp(config, options));
   });
   afterAll(async () => {
     await t.app.close();

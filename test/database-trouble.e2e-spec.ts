@@ -170,7 +170,7 @@ describe('Database trouble (process)', () => {
         status: 200,
         body: { id, status: 'processed' },
       });
-      service.child.kill('SIGTERM');
+      service.signal('SIGTERM');
       expect(await service.exited).toEqual({ code: 0, signal: null });
     });
   });
@@ -268,7 +268,7 @@ describe('Database trouble (process)', () => {
       const metrics = await send(port, 'GET', '/metrics');
       expect(metrics).toMatchObject({ kind: 'response', status: 200 });
       expect((metrics as { body: string }).body).not.toMatch(/status="5(?!03)\d\d"/);
-      service.child.kill('SIGTERM');
+      service.signal('SIGTERM');
       expect(await service.exited).toEqual({ code: 0, signal: null });
     });
   });

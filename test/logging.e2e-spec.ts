@@ -22,7 +22,7 @@ async function linesOf(requestId: string): Promise<Record<string, unknown>[]> {
 }
 
 describe('Request logging (e2e)', () => {
-  const t = useTestApp({ logging: { level: 'info', destination } });
+  const t = useTestApp({ LOG_LEVEL: 'info' }, { logging: { destination } });
 
   beforeEach(() => {
     lines.length = 0;

@@ -115,63 +115,130 @@ export async function waitFor<T>(
   }
 }
 
-export interface ServiceProcess {
-  port: number;
-  child: ChildProcess;
-  /** Everything written to stdout and stderr so far. */
-  output(): string;
-  /** Resolves with the exit code (or the signal) once the process has ended. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Polls GET /health until it answers 200. */
-  ready(timeoutMs?: number): Promise<void>;
-  /** SIGKILL if still running (cleanup after a failed test). */
-  kill(): void;
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
-/** The built service (`node dist/src/main.js`, as `npm start` runs it) as a child process. */
+const MAIN = resolve(__dirname, '../dist/src/main.js');
+
+/**
+ * The built service (`node dist/src/main.js`, as `npm start` runs it) as a child
+ * process on 127.0.0.1: the one process harness of the e2e and fault suites.
+ */
+export class ServiceProcess {
+  private child?: ChildProcess;
+  private chunks: string[] = [];
+  exited!: Promise<ExitStatus>;
+  exitStatus?: ExitStatus;
+
+  constructor(
+    readonly name: string,
+    readonly port: number,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number {
+    if (!this.child?.pid) throw new Error(`${this.name} is not running`);
+    return this.child.pid;
+  }
+
+  /** Spawns the process; does not wait for it to be ready. */
+  spawn(): this {
+    this.chunks = [];
+    this.exitStatus = undefined;
+    const child = spawn(process.execPath, [MAIN], {
+      cwd: resolve(__dirname, '..'),
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        APP_ENV: 'test',
+        LOG_LEVEL: 'info',
+        DATABASE_URL: process.env.DATABASE_URL ?? '',
+        ...this.env,
+        PORT: String(this.port),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer) => this.chunks.push(chunk.toString('utf8'));
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    this.exited = new Promise((done) =>
+      child.once('exit', (code, signal) => {
+        this.exitStatus = { code, signal };
+        done(this.exitStatus);
+      }),
+    );
+    this.child = child;
+    return this;
+  }
+
+  /** Spawns it and waits until GET /health answers 200. */
+  async start(timeoutMs?: number): Promise<this> {
+    this.spawn();
+    await this.ready(timeoutMs);
+    return this;
+  }
+
+  /** Polls GET /health until it answers 200; fails with the output if the process exits. */
+  async ready(timeoutMs = 30_000): Promise<void> {
+    await waitFor(
+      `${this.name} to answer GET /health with 200`,
+      async () => {
+        if (this.exitStatus) {
+          throw new Error(
+            `${this.name} exited (${JSON.stringify(this.exitStatus)}):\n${this.log()}`,
+          );
+        }
+        const outcome = await send(this.port, 'GET', '/health', { timeoutMs: 2000 });
+        return outcome.kind === 'response' && outcome.status === 200 ? true : undefined;
+      },
+      timeoutMs,
+      100,
+    );
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    process.kill(this.pid, signal);
+  }
+
+  /** SIGTERM (graceful), or SIGKILL when it does not stop within 8 s. Always bounded. */
+  async stop(): Promise<void> {
+    if (!this.child || this.exitStatus) return;
+    this.signal('SIGCONT');
+    this.signal('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = await Promise.race([
+      this.exited,
+      new Promise<undefined>((done) => (timer = setTimeout(() => done(undefined), 8000))),
+    ]);
+    clearTimeout(timer);
+    if (!stopped) this.kill();
+    await this.exited;
+  }
+
+  /** SIGKILL if still running (cleanup after a failed test). */
+  kill(): void {
+    if (this.child && !this.exitStatus) this.child.kill('SIGKILL');
+  }
+
+  /** Everything written to stdout and stderr since the last spawn. */
+  output(): string {
+    return this.chunks.join('');
+  }
+
+  /** The recent output, for failure messages. */
+  log(): string {
+    return this.output().slice(-4000);
+  }
+}
+
+/** The built service on a free port, spawned (call ready() to wait for it). */
 export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [resolve(__dirname, '../dist/src/main.js')], {
-    cwd: resolve(__dirname, '..'),
-    env: {
-      PATH: process.env.PATH ?? '',
-      APP_ENV: 'test',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: process.env.DATABASE_URL ?? '',
-      ...env,
-      PORT: String(port),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.once('exit', (code, signal) => done({ code, signal })),
-  );
-  let hasExited = false;
-  void exited.then(() => (hasExited = true));
-  return {
-    port,
-    child,
-    output: () => output,
-    exited,
-    ready: async (timeoutMs = 20_000) => {
-      await waitFor(
-        'the service to answer GET /health with 200',
-        async () => {
-          if (hasExited) throw new Error(`the service exited during start-up:\n${output}`);
-          const outcome = await send(port, 'GET', '/health', { timeoutMs: 2000 });
-          return outcome.kind === 'response' && outcome.status === 200 ? true : undefined;
-        },
-        timeoutMs,
-        100,
-      );
-    },
-    kill: () => {
-      if (!hasExited) child.kill('SIGKILL');
-    },
-  };
+  return new ServiceProcess('service', await freePort(), env).spawn();
 }
 
 export interface PostgresProcess {

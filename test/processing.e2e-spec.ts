@@ -223,6 +223,36 @@ describe('Processing (e2e)', () => {
     expect(exits).toBe(1);
   });
 
+  it('lists events in the order they were written, their times agreeing, when process and retry race', async () => {
+    // Each record fails processing, so racing calls move it pending -> failed -> pending ...
+    const records = await Promise.all(
+      Array.from({ length: 4 }, () => create(aRecordBody({ payload: { amount: 'none' } }))),
+    );
+    await Promise.all(
+      records.flatMap(({ id }) =>
+        Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? process(id) : retry(id))),
+      ),
+    );
+    for (const { id } of records) {
+      const events: { from_status: string | null; to_status: string; at: string }[] = (
+        await request(t.http).get(`/records/${id}/events`).expect(200)
+      ).body;
+      expect(events.length).toBeGreaterThan(1);
+      expect(events[0].from_status).toBeNull();
+      for (let i = 1; i < events.length; i++) {
+        expect(events[i].from_status).toBe(events[i - 1].to_status);
+        expect(Date.parse(events[i].at)).toBeGreaterThanOrEqual(Date.parse(events[i - 1].at));
+      }
+      const [{ updated_at, n }] = await t.db.query(
+        `SELECT r.updated_at, count(e.*)::int AS n FROM records r JOIN record_events e ON e.record_id = r.id
+          WHERE r.id = $1 GROUP BY r.updated_at`,
+        [id],
+      );
+      expect(n).toBe(events.length);
+      expect((updated_at as Date).toISOString()).toBe(events[events.length - 1].at);
+    }
+  });
+
   it('lets the database refuse a second exit from pending for the same attempt', async () => {
     const record = await create();
     await process(record.id).expect(200);

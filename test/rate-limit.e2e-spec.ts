@@ -1,18 +1,9 @@
-// First, before the app is loaded: ConfigModule reads the environment when app.module loads.
-import './env/rate-limit';
 import request from 'supertest';
-import { startTestApp, TestApp } from './app';
+import { useTestApp } from './app';
 import { aRecordBody, MISSING_ID, problem } from './builders';
 
 describe('Rate limiting (e2e)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.app.close();
-  });
+  const t = useTestApp({ RATE_LIMIT_PER_MINUTE: '3' });
 
   it('answers 429 TooManyRequests with Retry-After past the limit', async () => {
     for (let i = 0; i < 3; i++) {

@@ -6,6 +6,8 @@ import {
   ISO_UTC,
   MISSING_ID,
   problem,
+  RecordSeed,
+  seedRecord,
   UUID_PATTERN,
 } from './builders';
 
@@ -331,27 +333,8 @@ describe('Records API (e2e)', () => {
   });
 
   describe('GET /records', () => {
-    async function seed(
-      rows: { source?: string; category?: string; status?: string; created_at: string }[],
-    ) {
-      for (const row of rows) {
-        const outcome =
-          row.status === 'processed'
-            ? `, processed_at = now(), classification = 'general', score = 0.3`
-            : row.status === 'failed'
-              ? `, processed_at = now(), error = 'bad'`
-              : '';
-        const [{ id }] = await t.db.query(
-          `INSERT INTO records (source, category, payload, created_at) VALUES ($1, $2, '{}', $3) RETURNING id`,
-          [row.source ?? 'api', row.category ?? 'order', row.created_at],
-        );
-        if (row.status && row.status !== 'pending') {
-          await t.db.query(`UPDATE records SET status = $2 ${outcome} WHERE id = $1`, [
-            id,
-            row.status,
-          ]);
-        }
-      }
+    async function seed(rows: RecordSeed[]) {
+      for (const row of rows) await seedRecord(t, row);
     }
 
     it('lists newest first with defaults', async () => {

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { useTestApp } from './app';
-import { aRecordBody, problem } from './builders';
+import { RecordStatus } from '../src/records/record-status';
+import { aRecordBody, problem, seedRecord } from './builders';
 
 describe('GET /reports/summary (e2e)', () => {
   const t = useTestApp();
@@ -28,24 +29,10 @@ describe('GET /reports/summary (e2e)', () => {
     return expected;
   }
 
-  async function seedAt(rows: [string, string, string, string][]) {
+  async function seedAt(rows: [string, string, string, RecordStatus][]) {
     // [created_at, category, source, status]
-    for (const [createdAt, category, source, status] of rows) {
-      const [{ id }] = await t.db.query(
-        `INSERT INTO records (created_at, category, source, payload) VALUES ($1, $2, $3, '{}') RETURNING id`,
-        [createdAt, category, source],
-      );
-      if (status === 'processed') {
-        await t.db.query(
-          `UPDATE records SET status = 'processed', processed_at = now(), classification = 'x', score = 0.5 WHERE id = $1`,
-          [id],
-        );
-      } else if (status === 'failed') {
-        await t.db.query(
-          `UPDATE records SET status = 'failed', processed_at = now(), error = 'bad' WHERE id = $1`,
-          [id],
-        );
-      }
+    for (const [created_at, category, source, status] of rows) {
+      await seedRecord(t, { created_at, category, source, status });
     }
   }
 
@@ -117,6 +104,21 @@ describe('GET /reports/summary (e2e)', () => {
       });
     });
 
+    it('accepts the widest dates the list accepts', async () => {
+      expect(await summary({ date_from: '0000-01-01', date_to: '9999-12-31' })).toEqual(
+        await summary(),
+      );
+    });
+
+    it('counts a date-time date_from on the day of a bare date_to (which covers the whole day)', async () => {
+      expect(await summary({ date_from: '2026-01-02T06:00:00Z', date_to: '2026-01-02' })).toEqual(
+        await countedLive(`created_at >= $1 AND created_at < $2`, [
+          '2026-01-02T06:00:00Z',
+          '2026-01-03',
+        ]),
+      );
+    });
+
     it.each([
       [{ date_from: '2026-01-01T07:00:00Z' }, ['2026-01-01T07:00:00Z', '9999-01-01']],
       [{ date_to: '2026-01-02T11:00:00Z' }, ['0001-01-01', '2026-01-02T11:00:00.001Z']],
@@ -136,6 +138,29 @@ describe('GET /reports/summary (e2e)', () => {
       );
       expect(await summary(query as Record<string, string>)).toEqual(expected);
     });
+  });
+
+  it('counts categories named like Object members as plain keys', async () => {
+    const names = ['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'];
+    for (const category of names) {
+      await request(t.http).post('/records').send(aRecordBody({ category })).expect(201);
+    }
+    await request(t.http)
+      .post('/records')
+      .send(aRecordBody({ category: 'toString' }))
+      .expect(201);
+    const response = await request(t.http).get('/reports/summary').expect(200);
+    expect(JSON.parse(response.text)).toEqual({
+      total_records: 6,
+      by_status: { pending: 6, processed: 0, failed: 0 },
+      by_category: JSON.parse(
+        '{"constructor":1,"toString":2,"hasOwnProperty":1,"__proto__":1,"valueOf":1}',
+      ),
+    });
+    const byCategory = JSON.parse(response.text, (key, value) =>
+      key === 'by_category' ? Object.entries(value as object) : value,
+    ).by_category as [string, number][];
+    expect(byCategory.reduce((sum, [, n]) => sum + n, 0)).toBe(6);
   });
 
   it('agrees exactly with count(*) after a burst of concurrent creates, processes and retries', async () => {

@@ -1,16 +1,9 @@
 import request from 'supertest';
-import { startTestApp, TestApp } from './app';
+import { useTestApp } from './app';
 import { aRecordBody, MISSING_ID } from './builders';
 
 describe('Security headers and defaults (e2e)', () => {
-  let t: TestApp;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.app.close();
-  });
+  const t = useTestApp();
 
   it('leaves writes open when API_KEYS is unset', async () => {
     await request(t.http).post('/records').send(aRecordBody()).expect(201);

@@ -1,27 +1,12 @@
 /**
  * What the two reference servers (raw-server.ts, bare-nest.ts) do per request: the
- * service's own statements and row mapping on a plain node-postgres pool, with nothing
- * around them. They are baselines for `npm run bench`, not product code.
+ * service's own statements (from its repository) and row mapping on a plain
+ * node-postgres pool, with nothing around them. They are baselines for `npm run bench`, not product code.
  */
 import { Pool } from 'pg';
-import { RECORD_COLUMNS, RecordRow, toRecordResponse } from '../../src/records/record-row';
-
-const RECORD_BY_ID = {
-  name: 'record-by-id',
-  text: `SELECT ${RECORD_COLUMNS} FROM records WHERE id = $1`,
-};
-
-const CREATE_RECORD = {
-  name: 'create-record',
-  text: `WITH inserted AS (
-           INSERT INTO records (source, category, payload) VALUES ($1, $2, $3)
-           RETURNING ${RECORD_COLUMNS}
-         ), creation AS (
-           INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, at)
-           SELECT id, NULL, status, 0, $4, created_at FROM inserted
-         )
-         SELECT * FROM inserted`,
-};
+import { toRecordResponse } from '../../src/records/dto/record.response';
+import type { RecordEntity } from '../../src/records/record.entity';
+import { CREATE_RECORD, RECORD_BY_ID } from '../../src/records/records.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -34,14 +19,14 @@ export const referencePool = () =>
 
 export async function getRecord(pool: Pool, id: string) {
   if (!UUID.test(id)) return undefined;
-  const { rows } = await pool.query<RecordRow>({ ...RECORD_BY_ID, values: [id] });
+  const { rows } = await pool.query<RecordEntity>({ ...RECORD_BY_ID, values: [id] });
   return rows[0] && toRecordResponse(rows[0]);
 }
 
 /** The insert of a record and its creation event; the body is taken as it comes. */
 export async function createRecord(pool: Pool, body: unknown, requestId: string) {
   const { source, category, payload } = (body ?? {}) as Record<string, unknown>;
-  const { rows } = await pool.query<RecordRow>({
+  const { rows } = await pool.query<RecordEntity>({
     ...CREATE_RECORD,
     values: [source, category, JSON.stringify(payload), requestId],
   });

@@ -1,4 +1,11 @@
-import { RECORD_COLUMNS } from '../../src/records/record-row';
+import type { NamedStatement } from '../../src/database/database';
+import {
+  APPLY_TRANSITION,
+  CREATE_RECORD,
+  LOCK_RECORD,
+  RECORD_BY_ID,
+  RECORD_COLUMNS,
+} from '../../src/records/records.repository';
 import type { ScenarioName } from './config';
 
 /** What one run needs to know beyond the scenario itself. */
@@ -30,6 +37,10 @@ export interface Scenario {
   /** Adds rows: run after the scenarios that read the bulk-loaded table. */
   writes?: boolean;
 }
+
+/** A repository's statement for pgbench: its parameters $1, $2, ... become :name variables. */
+const pgbenchSql = (statement: NamedStatement, ...names: string[]): string =>
+  `${statement.text.replace(/\$(\d+)/g, (_, n: string) => `:${names[Number(n) - 1]}`)};\n`;
 
 const PAYLOAD = JSON.stringify({
   order_id: '12345',
@@ -67,16 +78,7 @@ export const SCENARIOS: Scenario[] = [
       path: '/records',
       body: JSON.stringify({ source: 'api', category: 'order', payload: JSON.parse(PAYLOAD) }),
     }),
-    pgbenchScript: `
-WITH inserted AS (
-  INSERT INTO records (source, category, payload) VALUES (:source, :category, :payload)
-  RETURNING ${RECORD_COLUMNS}
-), creation AS (
-  INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, at)
-  SELECT id, NULL, status, 0, :request_id, created_at FROM inserted
-)
-SELECT * FROM inserted;
-`,
+    pgbenchScript: pgbenchSql(CREATE_RECORD, 'source', 'category', 'payload', 'request_id'),
     pgbenchVariables: () => ({
       source: 'api',
       category: 'order',
@@ -88,7 +90,7 @@ SELECT * FROM inserted;
     name: 'get',
     referenced: true,
     http: (context) => ({ method: 'GET', path: `/records/${context.recordId}` }),
-    pgbenchScript: `SELECT ${RECORD_COLUMNS} FROM records WHERE id = :id;\n`,
+    pgbenchScript: pgbenchSql(RECORD_BY_ID, 'id'),
     pgbenchVariables: (context) => ({ id: context.recordId }),
   },
   {
@@ -101,21 +103,11 @@ SELECT * FROM inserted;
 \\set i :i + 1
 \\set n (:i - 1) * :nclients + :client_id + 1
 BEGIN;
-SELECT ${RECORD_COLUMNS} FROM records WHERE id = (SELECT id FROM bench_pending WHERE n = :n) FOR UPDATE
+${pgbenchSql(LOCK_RECORD, 'id')
+  .replace(':id', '(SELECT id FROM bench_pending WHERE n = :n)')
+  .replace(/;\n$/, '')}
 \\gset
-WITH updated AS (
-  UPDATE records
-     SET status = :next_status, classification = :next_classification, score = :next_score, error = NULL,
-         processed_at = CASE WHEN :next_status = 'pending' THEN NULL ELSE now() END,
-         attempts = attempts + :attempt_increment, updated_at = now()
-   WHERE id = :id AND status = :status
-  RETURNING ${RECORD_COLUMNS}
-), event AS (
-  INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, error, at)
-  SELECT id, :status, status, attempts, :request_id, error, updated_at FROM updated
-)
-SELECT * FROM updated;
-COMMIT;
+${pgbenchSql(APPLY_TRANSITION, 'id', 'next_status', 'next_classification', 'next_score', 'next_error', 'status', 'attempt_increment', 'request_id').replace(':next_error', 'NULL')}COMMIT;
 `,
     pgbenchVariables: () => ({
       i: '0',

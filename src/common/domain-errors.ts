@@ -7,11 +7,7 @@ export abstract class DomainError extends Error {
 }
 
 export type DomainErrorCode =
-  | 'record_not_found'
-  | 'invalid_transition'
-  | 'idempotency_key_reused'
-  | 'request_in_flight'
-  | 'database_unavailable';
+  'record_not_found' | 'invalid_transition' | 'idempotency_key_reused' | 'request_in_flight';
 
 export class RecordNotFoundError extends DomainError {
   readonly code = 'record_not_found';
@@ -38,12 +34,5 @@ export class RequestInFlightError extends DomainError {
   readonly code = 'request_in_flight';
   constructor(readonly retryAfterSeconds: number) {
     super('A request with this Idempotency-Key is still being processed; retry later');
-  }
-}
-
-export class DatabaseUnavailableError extends DomainError {
-  readonly code = 'database_unavailable';
-  constructor(readonly reason: string) {
-    super('The database is unavailable or overloaded; retry later');
   }
 }

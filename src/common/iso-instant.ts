@@ -30,6 +30,15 @@ export function parseInstant(value: string): Instant | undefined {
   return Number.isNaN(at.getTime()) ? undefined : { at, dateOnly: false };
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Where an inclusive upper bound ends (exclusive): a bare date covers its whole UTC
+ * day, a date-time its own millisecond.
+ */
+export const endOfInclusive = (instant: Instant): Date =>
+  new Date(instant.at.getTime() + (instant.dateOnly ? DAY_MS : 1));
+
 /** class-validator decorator around parseInstant. */
 export function IsIsoInstant(): PropertyDecorator {
   return (target, propertyName) =>
@@ -46,7 +55,10 @@ export function IsIsoInstant(): PropertyDecorator {
     });
 }
 
-/** The decorated instant must not be earlier than the sibling instant property `other`. */
+/**
+ * The decorated instant, an inclusive upper bound (a bare date covers its whole day),
+ * must not end before the sibling instant property `other` starts.
+ */
 export function IsNotBefore(other: string): PropertyDecorator {
   return (target, propertyName) =>
     registerDecorator({
@@ -59,7 +71,7 @@ export function IsNotBefore(other: string): PropertyDecorator {
           const before = (args.object as Record<string, unknown>)[other];
           const from = typeof before === 'string' ? parseInstant(before) : undefined;
           const to = typeof value === 'string' ? parseInstant(value) : undefined;
-          return !from || !to || from.at <= to.at;
+          return !from || !to || from.at < endOfInclusive(to);
         },
         defaultMessage: (args: ValidationArguments) =>
           `${args.property} must not be before ${other}`,

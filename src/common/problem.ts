@@ -83,7 +83,6 @@ const DOMAIN_PROBLEMS: Record<DomainErrorCode, ProblemType> = {
   invalid_transition: 'invalid-transition',
   idempotency_key_reused: 'idempotency-key-reused',
   request_in_flight: 'request-in-flight',
-  database_unavailable: 'service-unavailable',
 };
 
 /** Seconds a client should wait before retrying when the database is in trouble. */

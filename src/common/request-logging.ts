@@ -6,10 +6,8 @@ import { pinoHttp } from 'pino-http';
 import type { Environment } from '../config/environment';
 import { requestIdOf } from './request-id';
 
-/** How the service logs; tests pass their own destination (and level) in. */
+/** Where the service logs (its level is LOG_LEVEL); tests pass their own destination in. */
 export interface LoggingOptions {
-  /** A pino level; the configured LOG_LEVEL when absent. */
-  level?: string;
   /** Where the JSON lines go; stdout, written asynchronously, when absent. */
   destination?: DestinationStream;
 }
@@ -124,10 +122,7 @@ export class LoggingModule {
           provide: RequestLogging,
           inject: [ConfigService],
           useFactory: (config: ConfigService<Environment, true>) =>
-            new RequestLogging(
-              options.level ?? config.get('LOG_LEVEL', { infer: true }),
-              options.destination,
-            ),
+            new RequestLogging(config.get('LOG_LEVEL', { infer: true }), options.destination),
         },
       ],
       exports: [RequestLogging],

@@ -2,6 +2,11 @@ import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConne
 import { CreateRecords1764100000000 } from '../../migrations/1764100000000-create-records';
 import { RecordCounts1764200000000 } from '../../migrations/1764200000000-record-counts';
 import { IdempotencyKeys1764300000000 } from '../../migrations/1764300000000-idempotency-keys';
+import { EventOrderAndStoredResponses1764400000000 } from '../../migrations/1764400000000-event-order-and-stored-responses';
+import { IdempotencyKeyEntity } from '../idempotency/idempotency-key.entity';
+import { RecordEventEntity } from '../records/record-event.entity';
+import { RecordEntity } from '../records/record.entity';
+import { RecordCountEntity, RecordTotalEntity } from '../reports/record-count.entity';
 
 export interface DatabaseSettings {
   url: string;
@@ -17,6 +22,16 @@ export const MIGRATIONS = [
   CreateRecords1764100000000,
   RecordCounts1764200000000,
   IdempotencyKeys1764300000000,
+  EventOrderAndStoredResponses1764400000000,
+];
+
+/** Every entity: the schema the migrations build, described for TypeORM (never synchronized). */
+export const ENTITIES = [
+  RecordEntity,
+  RecordEventEntity,
+  IdempotencyKeyEntity,
+  RecordCountEntity,
+  RecordTotalEntity,
 ];
 
 export function databaseOptions(settings: DatabaseSettings): PostgresConnectionOptions {
@@ -32,9 +47,13 @@ export function databaseOptions(settings: DatabaseSettings): PostgresConnectionO
     type: 'postgres',
     url: settings.url,
     applicationName: 'workflow-service',
+    entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsRun: false,
     synchronize: false,
+    // ids default to gen_random_uuid() (built in since PostgreSQL 13), not uuid-ossp's.
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
     logging: false,
     extra: {
       max: settings.poolSize,

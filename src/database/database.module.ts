@@ -1,9 +1,10 @@
-import { Logger, LoggerService, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Global, Logger, LoggerService, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Environment } from '../config/environment';
+import { Database } from './database';
 import { databaseOptions } from './database-options';
 import { EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres';
 import { connectWithBackoff, runMigrationsExclusively } from './startup';
@@ -20,6 +21,8 @@ export class EmbeddedDatabase implements OnApplicationShutdown {
   }
 }
 
+/** TypeORM and the Database seam the repositories use, for every module. */
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -78,6 +81,7 @@ export class EmbeddedDatabase implements OnApplicationShutdown {
       },
     }),
   ],
-  exports: [TypeOrmModule],
+  providers: [Database],
+  exports: [TypeOrmModule, Database],
 })
 export class DatabaseModule {}

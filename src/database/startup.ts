@@ -43,7 +43,7 @@ export async function connectWithBackoff(
 }
 
 /** Arbitrary constant naming this service's migration lock. */
-const MIGRATION_LOCK_KEY = 727_001;
+export const MIGRATION_LOCK_KEY = 727_001;
 
 /**
  * Runs pending migrations while holding a session advisory lock, so instances
@@ -56,9 +56,14 @@ export async function runMigrationsExclusively(
   const runner = dataSource.createQueryRunner();
   await runner.connect();
   try {
+    // Waiting behind another instance's migration may take as long as it does: neither
+    // the pool's statement timeout nor its lock timeout (which applies to advisory
+    // locks too) cuts it off. An index build may take a while as well.
     await runner.query('SET statement_timeout = 0');
+    await runner.query('SET lock_timeout = 0');
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    // Same session as the lock, without the pool's statement timeout: an index build may take a while.
+    // The migrations themselves wait for table locks no longer than requests do.
+    await runner.query('RESET lock_timeout');
     const executor = new MigrationExecutor(dataSource, runner);
     executor.transaction = 'all';
     const applied = await executor.executePendingMigrations();
@@ -67,6 +72,8 @@ export async function runMigrationsExclusively(
     await runner
       .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
       .catch(() => undefined);
+    // This connection goes back to the pool: with the pool's settings again.
+    await runner.query('RESET statement_timeout; RESET lock_timeout').catch(() => undefined);
     await runner.release();
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { IdempotencyKeysRepository } from './idempotency-keys.repository';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyService } from './idempotency.service';
 
@@ -8,7 +9,7 @@ import { IdempotencyService } from './idempotency.service';
  * interceptor pipeline altogether.
  */
 @Module({
-  providers: [IdempotencyService, IdempotencyInterceptor],
+  providers: [IdempotencyKeysRepository, IdempotencyService, IdempotencyInterceptor],
   exports: [IdempotencyService, IdempotencyInterceptor],
 })
 export class IdempotencyModule {}

@@ -1,23 +1,23 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { PinoLogger } from 'nestjs-pino';
-import { DataSource, EntityManager } from 'typeorm';
 import { IdempotencyKeyReusedError, RequestInFlightError } from '../common/domain-errors';
 import { Environment } from '../config/environment';
-
-export interface Claim {
-  scope: string;
-  key: string;
-  claim: string;
-}
+import type { Transaction } from '../database/database';
+import { Claim, IdempotencyKeysRepository } from './idempotency-keys.repository';
 
 export type ClaimOutcome =
-  { kind: 'claimed'; claim: Claim } | { kind: 'replay'; status: number; body: unknown };
+  { kind: 'claimed'; claim: Claim } | { kind: 'replay'; status: number; body: string };
 
 /**
- * Stores Idempotency-Key claims and responses in PostgreSQL, so they hold across
+ * A request with this key is still running: it normally finishes in milliseconds,
+ * so the client is told to ask again in a second, not when the claim would expire.
+ */
+const IN_FLIGHT_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Idempotency-Key claims and stored responses, in PostgreSQL so they hold across
  * instances. See the README ("Idempotent requests") for the rules clients see.
  */
 @Injectable()
@@ -25,7 +25,7 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
   private purgeTimer?: NodeJS.Timeout;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly keys: IdempotencyKeysRepository,
     private readonly config: ConfigService<Environment, true>,
     private readonly logger: PinoLogger,
   ) {
@@ -42,85 +42,47 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * Claims the key for this request, atomically: a new key (or one whose claim
-   * expired) is ours; otherwise the stored response is replayed, or the request
-   * is refused (422 for another body, 409 while the first is in flight).
+   * Claims the key for this request: a new key (or one whose claim expired) is ours;
+   * otherwise the stored response is replayed, or the request is refused (422 for
+   * another body, 409 while the first is in flight).
    */
   async claim(scope: string, key: string, fingerprint: string): Promise<ClaimOutcome> {
-    const claim = randomUUID();
+    const claim: Claim = { scope, key, claim: randomUUID() };
     const lockMs = this.config.get('IDEMPOTENCY_LOCK_MS', { infer: true });
     const ttlHours = this.config.get('IDEMPOTENCY_TTL_HOURS', { infer: true });
     for (let attempt = 0; attempt < 3; attempt++) {
-      // Insert, or take over a row that expired or whose in-flight claim was abandoned
-      // (a crashed instance); a live row is left alone and read below.
-      const [claimed] = await this.dataSource.query<{ claim: string }[]>(
-        `INSERT INTO idempotency_keys AS k (scope, key, fingerprint, claim, locked_until, expires_at)
-         VALUES ($1, $2, $3, $4, now() + $5 * interval '1 millisecond', now() + $6 * interval '1 hour')
-         ON CONFLICT (scope, key) DO UPDATE
-            SET fingerprint = EXCLUDED.fingerprint, claim = EXCLUDED.claim,
-                locked_until = EXCLUDED.locked_until, expires_at = EXCLUDED.expires_at,
-                response_status = NULL, response_body = NULL, created_at = now()
-          WHERE k.expires_at <= now() OR (k.response_status IS NULL AND k.locked_until <= now())
-         RETURNING claim`,
-        [scope, key, fingerprint, claim, lockMs, ttlHours],
-      );
-      if (claimed?.claim === claim) return { kind: 'claimed', claim: { scope, key, claim } };
-
-      const [existing] = await this.dataSource.query<
-        {
-          fingerprint: string;
-          response_status: number | null;
-          response_body: unknown;
-          wait_ms: number;
-        }[]
-      >(
-        `SELECT fingerprint, response_status, response_body,
-                greatest(0, extract(epoch FROM locked_until - now()) * 1000)::int AS wait_ms
-           FROM idempotency_keys WHERE scope = $1 AND key = $2`,
-        [scope, key],
-      );
-      if (!existing) continue; // released (5xx) between the two statements: try again
-      if (existing.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
-      if (existing.response_status === null) {
-        throw new RequestInFlightError(Math.max(1, Math.ceil(existing.wait_ms / 1000)));
+      if (await this.keys.claim(claim, fingerprint, lockMs, ttlHours)) {
+        return { kind: 'claimed', claim };
       }
-      return { kind: 'replay', status: existing.response_status, body: existing.response_body };
+      const stored = await this.keys.find(scope, key);
+      if (!stored) continue; // released (5xx) between the two statements: try again
+      if (stored.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
+      if (stored.response_status === null || stored.response_body === null) {
+        throw new RequestInFlightError(IN_FLIGHT_RETRY_AFTER_SECONDS);
+      }
+      return { kind: 'replay', status: stored.response_status, body: stored.response_body };
     }
-    throw new RequestInFlightError(1);
+    throw new RequestInFlightError(IN_FLIGHT_RETRY_AFTER_SECONDS);
   }
 
   /**
-   * Stores the response for a claim, inside the caller's transaction when one is
-   * given (so a record and its key commit together). Fails if the claim was lost.
+   * Stores the response body (the exact text sent) for a claim, inside `tx` when
+   * given. Fails if the claim was lost (it expired and another request took it).
    */
-  async complete(
-    manager: EntityManager | DataSource,
-    claim: Claim,
-    status: number,
-    body: unknown,
-  ): Promise<void> {
-    const updated = await manager.query<[unknown[], number]>(
-      `UPDATE idempotency_keys SET response_status = $4, response_body = $5, locked_until = now()
-        WHERE scope = $1 AND key = $2 AND claim = $3`,
-      [claim.scope, claim.key, claim.claim, status, JSON.stringify(body)],
-    );
-    if (updated[1] !== 1) throw new RequestInFlightError(1);
+  async complete(claim: Claim, status: number, body: string, tx?: Transaction): Promise<void> {
+    if (!(await this.keys.complete(claim, status, body, tx))) {
+      throw new RequestInFlightError(IN_FLIGHT_RETRY_AFTER_SECONDS);
+    }
   }
 
-  /** Forgets a claim whose request failed with a 5xx, so a retry runs again. */
-  async release(claim: Claim): Promise<void> {
-    await this.dataSource.query(
-      `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND claim = $3`,
-      [claim.scope, claim.key, claim.claim],
-    );
+  /** Forgets a claim whose request failed with a 5xx (and stored nothing), so a retry runs again. */
+  release(claim: Claim): Promise<void> {
+    return this.keys.release(claim);
   }
 
   async purgeExpired(): Promise<number> {
     try {
-      const [, deleted] = await this.dataSource.query<[unknown[], number]>(
-        `DELETE FROM idempotency_keys WHERE ctid IN (
-           SELECT ctid FROM idempotency_keys WHERE expires_at <= now() LIMIT 10000)`,
-      );
+      const deleted = await this.keys.purgeExpired(10_000);
       if (deleted > 0) this.logger.info({ deleted }, 'purged expired idempotency keys');
       return deleted;
     } catch (error) {

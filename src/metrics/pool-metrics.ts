@@ -1,25 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import { Gauge, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
-import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-
-interface PoolCounts {
-  totalCount: number;
-  idleCount: number;
-  waitingCount: number;
-  options?: { max?: number };
-}
+import { Database } from '../database/database';
 
 /** The pg pool owned by TypeORM, read at scrape time. */
 @Injectable()
 export class PoolMetrics {
-  constructor(@InjectDataSource() dataSource: DataSource, registry: Registry) {
-    const pool = (): PoolCounts | undefined =>
-      dataSource.isInitialized
-        ? ((dataSource.driver as PostgresDriver).master as PoolCounts | undefined)
-        : undefined;
-    const gauge = (name: string, help: string, read: (counts: PoolCounts) => number) =>
+  constructor(database: Database, registry: Registry) {
+    const pool = (): Pool | undefined => database.pool;
+    const gauge = (name: string, help: string, read: (pool: Pool) => number) =>
       new Gauge({
         name,
         help,

@@ -1,3 +1,6 @@
+import { RuleSet } from './rules/rule-set';
+import { evaluate } from './rules/rules-engine';
+
 /**
  * The record lifecycle, as a pure module:
  *
@@ -39,6 +42,48 @@ export function checkTransition(status: RecordStatus, action: RecordAction): Tra
   return to ? { allowed: true, to } : { allowed: false, reason: REFUSALS[action][status] };
 }
 
-export function isRecordStatus(value: unknown): value is RecordStatus {
-  return typeof value === 'string' && (RECORD_STATUSES as readonly string[]).includes(value);
+/** What a transition writes: the next status, its outcome, and the attempt count's step. */
+export interface Transition {
+  status: RecordStatus;
+  classification: string | null;
+  score: string | null;
+  error: string | null;
+  /** 1 when the transition is a process run (attempts counts them), else 0. */
+  attempt: 0 | 1;
+}
+
+export type Decision =
+  { allowed: true; transition: Transition } | { allowed: false; reason: string };
+
+/**
+ * The decision a transition makes, purely: whether `action` may run on `record`,
+ * and what it leads to (processing runs the rules on the record's payload).
+ */
+export function decide(
+  record: { status: RecordStatus; category: string; payload: Record<string, unknown> },
+  action: RecordAction,
+  rules: RuleSet,
+): Decision {
+  const check = checkTransition(record.status, action);
+  if (!check.allowed) return check;
+  if (action === 'retry') {
+    return {
+      allowed: true,
+      transition: { status: 'pending', classification: null, score: null, error: null, attempt: 0 },
+    };
+  }
+  const verdict = evaluate(rules, record.category, record.payload);
+  return {
+    allowed: true,
+    transition:
+      verdict.outcome === 'classified'
+        ? {
+            status: 'processed',
+            classification: verdict.classification,
+            score: verdict.score,
+            error: null,
+            attempt: 1,
+          }
+        : { status: 'failed', classification: null, score: null, error: verdict.error, attempt: 1 },
+  };
 }

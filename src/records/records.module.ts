@@ -1,17 +1,20 @@
 import { Module } from '@nestjs/common';
-import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { ConfigService } from '@nestjs/config';
 import { Environment } from '../config/environment';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
+import { ReportsModule } from '../reports/reports.module';
 import { RecordsController } from './records.controller';
+import { RecordsRepository } from './records.repository';
 import { RecordsService, RULE_SET } from './records.service';
 import { RecordsWorker } from './records.worker';
 import { loadRuleSet } from './rules/rules-file';
 
 @Module({
-  imports: [IdempotencyModule],
+  imports: [IdempotencyModule, ReportsModule],
   controllers: [RecordsController],
   providers: [
     RecordsService,
+    RecordsRepository,
     RecordsWorker,
     {
       // Loaded and validated at start-up: a bad rules file stops the service.
@@ -21,5 +24,6 @@ import { loadRuleSet } from './rules/rules-file';
         loadRuleSet(config.get('RULES_FILE', { infer: true })),
     },
   ],
+  exports: [RecordsRepository],
 })
 export class RecordsModule {}

@@ -1,81 +1,50 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { parseInstant } from '../common/iso-instant';
-import { RecordStatus } from '../records/record-status';
+import { endOfInclusive, parseInstant } from '../common/iso-instant';
 import { SummaryQuery } from './dto/summary.query';
 import { SummaryResponse } from './dto/summary.response';
+import { RecordCountsRepository } from './record-counts.repository';
 import { InstantRange, planSummary } from './summary-range';
 
-const DAY_MS = 86_400_000;
+/**
+ * The instants records can have: PostgreSQL's dates run from 4713 BC, ISO's four-digit
+ * years to 9999. A bound outside them excludes nothing, so it is left open.
+ */
+const EARLIEST = Date.UTC(1, 0, 1);
+const LATEST = Date.UTC(10000, 0, 1);
 
 /** date_from and date_to are inclusive; a bare date_to covers its whole UTC day. */
 function rangeOf(query: SummaryQuery): InstantRange {
-  const from = query.date_from ? parseInstant(query.date_from) : undefined;
+  const from = query.date_from ? parseInstant(query.date_from)?.at : undefined;
   const to = query.date_to ? parseInstant(query.date_to) : undefined;
+  const end = to && endOfInclusive(to);
   return {
-    from: from?.at,
-    to: to && new Date(to.at.getTime() + (to.dateOnly ? DAY_MS : 1)),
+    from: from && from.getTime() > EARLIEST ? from : undefined,
+    to: end && end.getTime() < LATEST ? end : undefined,
   };
 }
 
 @Injectable()
 export class ReportsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly counts: RecordCountsRepository) {}
 
-  /**
-   * Exact counts that do not grow with the table: whole days (or all time) come
-   * from the rollups kept by triggers (migrations/1764200000000-record-counts.ts);
-   * only the partial days at the ends of a range are counted from records.
-   */
+  /** Exact counts that do not grow with the table (see RecordCountsRepository). */
   async summary(query: SummaryQuery): Promise<SummaryResponse> {
-    const params: unknown[] = [];
-    const param = (value: unknown) => `$${params.push(value)}`;
-    const filters = (): string[] => [
-      ...(query.category ? [`category = ${param(query.category)}`] : []),
-      ...(query.source ? [`source = ${param(query.source)}`] : []),
-    ];
-    const where = (conditions: string[]) =>
-      conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-
-    const plan = planSummary(rangeOf(query));
-    const parts: string[] = [];
-    if (plan.days && !plan.days.from && !plan.days.to) {
-      parts.push(`SELECT status, category, n FROM record_totals ${where(filters())}`);
-    } else if (plan.days) {
-      const days = [
-        ...(plan.days.from ? [`day >= ${param(plan.days.from)}`] : []),
-        ...(plan.days.to ? [`day < ${param(plan.days.to)}`] : []),
-      ];
-      parts.push(`SELECT status, category, n FROM record_counts ${where([...days, ...filters()])}`);
-    }
-    for (const { from, to } of plan.live) {
-      const bounds = [
-        ...(from ? [`created_at >= ${param(from)}`] : []),
-        ...(to ? [`created_at < ${param(to)}`] : []),
-      ];
-      parts.push(
-        `SELECT status, category, count(*) AS n FROM records ${where([...bounds, ...filters()])} GROUP BY status, category`,
-      );
-    }
-    const rows = await this.dataSource.query<
-      { status: RecordStatus; category: string; n: string }[]
-    >(
-      `SELECT status, category, sum(n) AS n FROM (${parts.join(' UNION ALL ')}) AS counts
-        GROUP BY status, category HAVING sum(n) <> 0`,
-      params,
-    );
-
+    const rows = await this.counts.countByStatusAndCategory(planSummary(rangeOf(query)), {
+      category: query.category,
+      source: query.source,
+    });
+    // Categories are client data: a map without a prototype, so "constructor" or
+    // "__proto__" are plain keys like any other.
+    const byCategory: Record<string, number> = Object.create(null) as Record<string, number>;
     const summary: SummaryResponse = {
       total_records: 0,
       by_status: { pending: 0, processed: 0, failed: 0 },
-      by_category: {},
+      by_category: byCategory,
     };
-    for (const row of rows) {
-      const n = Number(row.n);
+    for (const { status, category, n } of rows) {
       summary.total_records += n;
-      summary.by_status[row.status] += n;
-      summary.by_category[row.category] = (summary.by_category[row.category] ?? 0) + n;
+      summary.by_status[status] += n;
+      byCategory[category] = (byCategory[category] ?? 0) + n;
     }
     return summary;
   }

@@ -4,7 +4,8 @@ import { emptyFigures, recordFigures } from './figures';
 import { LoadGenerator } from './load-generator';
 import { PrivatePostgres } from './private-postgres';
 import { localPortsOf } from './processes';
-import { SERVICE_TIMEOUTS, ServiceProcess } from './service-process';
+import { ServiceProcess } from '../process-harness';
+import { faultService, SERVICE_TIMEOUTS } from './service-process';
 import { deadline, delay, freePort, pollUntil } from './timing';
 
 /**
@@ -40,7 +41,7 @@ describe('fault injection under load (real service processes, private PostgreSQL
   }, 60_000);
 
   async function service(name: string, env: Record<string, string> = {}) {
-    const instance = new ServiceProcess(name, await freePort(), { DATABASE_URL: pg.url, ...env });
+    const instance = faultService(name, await freePort(), { DATABASE_URL: pg.url, ...env });
     services.push(instance);
     return instance;
   }
@@ -221,7 +222,7 @@ describe('fault injection under load (real service processes, private PostgreSQL
       await traffic.waitForAcks(40);
       const killedAt = Date.now();
       a.signal('SIGKILL');
-      await within(a.exited!, 5000, 'the killed process to exit');
+      await within(a.exited, 5000, 'the killed process to exit');
       // The survivor carries on; what the dead one held is released by PostgreSQL.
       await traffic.waitForAcks(60);
       await traffic.stop();
@@ -403,7 +404,7 @@ describe('fault injection under load (real service processes, private PostgreSQL
     });
     const spawnedAt = Date.now();
     d.spawn();
-    const status = await within(d.exited!, startupMs + 15_000, 'the service to give up');
+    const status = await within(d.exited, startupMs + 15_000, 'the service to give up');
     const elapsed = Date.now() - spawnedAt;
     expect(status).toEqual({ code: 1, signal: null });
     expect(d.log()).toContain(`Could not connect to PostgreSQL at 127.0.0.1:${port}/faults_test`);
@@ -425,7 +426,7 @@ describe('fault injection under load (real service processes, private PostgreSQL
     expect(e.exitStatus).toBeUndefined();
     await pg.start();
     const back = Date.now();
-    await e.waitHealthy(30_000);
+    await e.ready(30_000);
     const upMs = Date.now() - back;
     recordFigures(emptyFigures('db appears during start-up', 1));
     console.log(`service came up ${upMs} ms after the database appeared`);

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { Exchange, send } from './exchange';
 import { recordFigures } from './figures';
 import { PrivatePostgres } from './private-postgres';
-import { ServiceProcess } from './service-process';
+import { ServiceProcess } from '../process-harness';
+import { faultService } from './service-process';
 import { freePort } from './timing';
 
 /**
@@ -402,7 +403,7 @@ describe('hostile input, generated (fast-check), against a real service process'
     pg = new PrivatePostgres('.data/faults-pg', await freePort(), 'hostile_test');
     await pg.start();
     await pg.recreateDatabase();
-    svc = new ServiceProcess('hostile', await freePort(), {
+    svc = faultService('hostile', await freePort(), {
       DATABASE_URL: pg.url,
       DB_POOL_SIZE: '10',
     });

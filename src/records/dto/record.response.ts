@@ -1,4 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { RecordEventEntity } from '../record-event.entity';
+import { RecordEntity } from '../record.entity';
 import { RECORD_STATUSES, RecordStatus } from '../record-status';
 
 export class RecordResponse {
@@ -88,4 +90,33 @@ export class RecordEventResponse {
 
   @ApiProperty({ nullable: true, type: String })
   error: string | null;
+}
+
+export function toRecordResponse(record: RecordEntity): RecordResponse {
+  return {
+    id: record.id,
+    created_at: record.created_at.toISOString(),
+    updated_at: record.updated_at.toISOString(),
+    processed_at: record.processed_at?.toISOString() ?? null,
+    status: record.status,
+    source: record.source,
+    category: record.category,
+    payload: record.payload,
+    classification: record.classification,
+    score: record.score,
+    error: record.error,
+    attempts: record.attempts,
+  };
+}
+
+export function toRecordEventResponse(event: RecordEventEntity): RecordEventResponse {
+  return {
+    id: event.id,
+    record_id: event.record_id,
+    from_status: event.from_status,
+    to_status: event.to_status,
+    at: event.at.toISOString(),
+    request_id: event.request_id,
+    error: event.error,
+  };
 }

@@ -1,0 +1,210 @@
+import { Injectable } from '@nestjs/common';
+import { Conditions } from '../database/conditions';
+import { Database, NamedStatement, Transaction } from '../database/database';
+import { RecordEventEntity } from './record-event.entity';
+import { RecordEntity } from './record.entity';
+import { Transition } from './record-status';
+
+/** The records columns every statement returns, in the order of the contract. */
+export const RECORD_COLUMNS = `id, created_at, updated_at, processed_at, status, source, category,
+  payload, classification, score, error, attempts`;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The record and its creation event, in one statement. */
+export const CREATE_RECORD: NamedStatement = {
+  name: 'create-record',
+  text: `WITH inserted AS (
+           INSERT INTO records (source, category, payload) VALUES ($1, $2, $3)
+           RETURNING ${RECORD_COLUMNS}
+         ), creation AS (
+           INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, at)
+           SELECT id, NULL, status, 0, $4, created_at FROM inserted
+         )
+         SELECT * FROM inserted`,
+};
+
+export const RECORD_BY_ID: NamedStatement = {
+  name: 'record-by-id',
+  text: `SELECT ${RECORD_COLUMNS} FROM records WHERE id = $1`,
+};
+
+// The row lock that makes a transition exactly once: concurrent callers, from any
+// instance, wait here until the holder commits, then read the status it left.
+export const LOCK_RECORD: NamedStatement = {
+  name: 'lock-record',
+  text: `SELECT ${RECORD_COLUMNS} FROM records WHERE id = $1 FOR UPDATE`,
+};
+
+// The record and its event in one statement. `AND status = $6` restates the status
+// read under the lock; the unique index on record_events (one exit from pending per
+// attempt) backs it up. Times are taken now, after the lock was granted
+// (clock_timestamp(), not the transaction's start), so later transitions carry later times.
+export const APPLY_TRANSITION: NamedStatement = {
+  name: 'apply-transition',
+  text: `WITH updated AS (
+           UPDATE records
+              SET status = $2, classification = $3, score = $4, error = $5,
+                  processed_at = CASE WHEN $2 = 'pending' THEN NULL ELSE t.at END,
+                  attempts = attempts + $7, updated_at = t.at
+             FROM (SELECT clock_timestamp() AS at) AS t
+            WHERE id = $1 AND status = $6
+           RETURNING ${RECORD_COLUMNS}
+         ), event AS (
+           INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, error, at)
+           SELECT id, $6, status, attempts, $8, error, updated_at FROM updated
+         )
+         SELECT * FROM updated`,
+};
+
+export const RECORD_EVENTS: NamedStatement = {
+  name: 'record-events',
+  text: `SELECT id, record_id, from_status, to_status, at, request_id, error
+           FROM record_events WHERE record_id = $1 ORDER BY seq`,
+};
+
+export interface NewRecord {
+  source: string;
+  category: string;
+  payload: Record<string, unknown>;
+}
+
+/** Equality filters on records (and on their rollups). */
+export interface RecordFilter {
+  status?: string;
+  category?: string;
+  source?: string;
+}
+
+export interface RecordListQuery extends RecordFilter {
+  createdFrom?: Date;
+  createdBefore?: Date;
+  sortBy: 'created_at' | 'status' | 'category' | 'source';
+  sortOrder: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+}
+
+/** Every statement on records and record_events. */
+@Injectable()
+export class RecordsRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Inserts the record with its creation event (caused by `requestId`). */
+  async create(record: NewRecord, requestId: string, tx?: Transaction): Promise<RecordEntity> {
+    const [created] = await this.db.query<RecordEntity>(
+      CREATE_RECORD,
+      [record.source, record.category, JSON.stringify(record.payload), requestId],
+      tx,
+    );
+    return created;
+  }
+
+  /** Not a UUID names no record: null, without asking PostgreSQL to cast it. */
+  async findById(id: string): Promise<RecordEntity | null> {
+    if (!UUID.test(id)) return null;
+    const [record] = await this.db.query<RecordEntity>(RECORD_BY_ID, [id]);
+    return record ?? null;
+  }
+
+  /** The record, locked FOR UPDATE until `tx` ends (see LOCK_RECORD). */
+  async lockById(id: string, tx: Transaction): Promise<RecordEntity | null> {
+    if (!UUID.test(id)) return null;
+    const [record] = await this.db.query<RecordEntity>(LOCK_RECORD, [id], tx);
+    return record ?? null;
+  }
+
+  /**
+   * Up to `limit` pending records, oldest first, locked until `tx` ends. SKIP LOCKED
+   * lets any number of workers share the queue: rows another transaction holds are
+   * passed over, never processed twice.
+   */
+  claimPending(limit: number, tx: Transaction): Promise<RecordEntity[]> {
+    return tx.manager
+      .createQueryBuilder(RecordEntity, 'r')
+      .where(`r.status = 'pending'`)
+      .orderBy('r.created_at')
+      .addOrderBy('r.id')
+      .limit(limit)
+      .setLock('pessimistic_write')
+      .setOnLocked('skip_locked')
+      .getMany();
+  }
+
+  /** Writes `transition` of a record locked in `tx`, with its event; null if it was not in `from`. */
+  async applyTransition(
+    record: RecordEntity,
+    transition: Transition,
+    requestId: string,
+    tx: Transaction,
+  ): Promise<RecordEntity | null> {
+    const [updated] = await this.db.query<RecordEntity>(
+      APPLY_TRANSITION,
+      [
+        record.id,
+        transition.status,
+        transition.classification,
+        transition.score,
+        transition.error,
+        record.status,
+        transition.attempt,
+        requestId,
+      ],
+      tx,
+    );
+    return updated ?? null;
+  }
+
+  /** A record's events in the order they were written. */
+  events(recordId: string): Promise<RecordEventEntity[]> {
+    return this.db.query<RecordEventEntity>(RECORD_EVENTS, [recordId]);
+  }
+
+  /** One page; ties broken by id, so pages never overlap or skip. */
+  list(query: RecordListQuery): Promise<RecordEntity[]> {
+    const where = this.conditions(query);
+    const direction = query.sortOrder === 'asc' ? 'ASC' : 'DESC';
+    return this.db.query<RecordEntity>(
+      {
+        text: `SELECT ${RECORD_COLUMNS} FROM records ${where.sql}
+              ORDER BY ${SORT_COLUMNS[query.sortBy]} ${direction}, id ${direction}
+              LIMIT ${where.param(query.limit)} OFFSET ${where.param(query.offset)}`,
+      },
+      where.params,
+    );
+  }
+
+  /** How many records match, counted (the rollups cannot answer a time window). */
+  async count(
+    query: Omit<RecordListQuery, 'sortBy' | 'sortOrder' | 'limit' | 'offset'>,
+  ): Promise<number> {
+    const where = this.conditions(query);
+    const [{ total }] = await this.db.query<{ total: number }>(
+      { text: `SELECT count(*)::int AS total FROM records ${where.sql}` },
+      where.params,
+    );
+    return total;
+  }
+
+  private conditions(
+    query: RecordFilter & { createdFrom?: Date; createdBefore?: Date },
+  ): Conditions {
+    return whereFilter(new Conditions(), query)
+      .where('created_at', '>=', query.createdFrom)
+      .where('created_at', '<', query.createdBefore);
+  }
+}
+
+/** The equality filters, on records or on their rollups (the same column names). */
+export const whereFilter = (conditions: Conditions, filter: RecordFilter): Conditions =>
+  conditions
+    .where('status', '=', filter.status)
+    .where('category', '=', filter.category)
+    .where('source', '=', filter.source);
+
+const SORT_COLUMNS = {
+  created_at: 'created_at',
+  status: 'status',
+  category: 'category',
+  source: 'source',
+} as const;
