@@ -1,11 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { LoggingModule, LoggingOptions, RequestLogging } from './common/request-logging';
 import { RouteTable } from './common/route-table';
 import { AppValidationPipe } from './common/validation';
-import { Environment, validateEnvironment } from './config/environment';
+import { validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -14,25 +15,13 @@ import { RecordsModule } from './records/records.module';
 import { ReportsModule } from './reports/reports.module';
 import { SecurityModule } from './security/security.module';
 
+/** What the process passes in beyond the configuration (tests: where the log lines go). */
+export interface AppOptions {
+  logging?: LoggingOptions;
+}
+
 @Module({
   imports: [
-    LoggerModule.forRootAsync({
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<Environment, true>) => ({
-        pinoHttp: {
-          level: config.get('LOG_LEVEL', { infer: true }),
-          // The id was assigned by the first middleware (common/request-id.ts).
-          genReqId: (request) => (request as { id?: string }).id ?? 'unknown',
-          // Every line logged while serving a request carries its id as request_id.
-          customAttributeKeys: { reqId: 'request_id' },
-          quietReqLogger: true,
-          redact: {
-            paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
-            censor: '[redacted]',
-          },
-        },
-      }),
-    }),
     DiscoveryModule,
     DatabaseModule,
     HealthModule,
@@ -54,7 +43,10 @@ export class AppModule {
    * with `overrides` over it. Tests pass their settings in here, never through
    * process.env.
    */
-  static configured(overrides: Record<string, string> = {}): DynamicModule {
+  static configured(
+    overrides: Record<string, string> = {},
+    options: AppOptions = {},
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -63,6 +55,16 @@ export class AppModule {
           cache: true,
           skipProcessEnv: true,
           load: [() => validateEnvironment({ ...process.env, ...overrides })],
+        }),
+        LoggingModule.forRoot(options.logging),
+        LoggerModule.forRootAsync({
+          inject: [RequestLogging],
+          // The request logger runs first of all (app.setup.ts); nestjs-pino binds its
+          // req.log for the rest of the request, so every line carries request_id once.
+          useFactory: (logging: RequestLogging) => ({
+            pinoHttp: { logger: logging.root },
+            useExisting: true,
+          }),
         }),
       ],
     };

@@ -8,8 +8,8 @@ import helmet from 'helmet';
 import typeIs from 'type-is';
 import { Logger } from 'nestjs-pino';
 import { apiDocumentOptions, createApiDocument } from './api-document';
-import { AppModule } from './app.module';
-import { assignRequestId } from './common/request-id';
+import { AppModule, AppOptions } from './app.module';
+import { RequestLogging } from './common/request-logging';
 import { HttpMetrics } from './metrics/http-metrics';
 
 export const BODY_LIMIT = '1mb';
@@ -52,22 +52,27 @@ function routeTemplate(request: unknown): string | undefined {
  */
 export async function createApp(
   overrides: Record<string, string> = {},
+  options: AppOptions = {},
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.configured(overrides), {
-    bufferLogs: true,
-    bodyParser: false,
-    // Fail by throwing (main.ts then says what went wrong and exits 1), not by exiting here.
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.configured(overrides, options),
+    {
+      bufferLogs: true,
+      bodyParser: false,
+      // Fail by throwing (main.ts then says what went wrong and exits 1), not by exiting here.
+      abortOnError: false,
+    },
+  );
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   // No ETag: it hashes every response body, and these answers are not cached by clients.
   app.set('etag', false);
   app.set('query parser', 'simple');
 
-  // Order matters: the request id first, so even a body the parser rejects is answered with one;
-  // then the metrics, so every answer (errors from the parser, guards and filter included) is counted.
-  app.use(assignRequestId);
+  // Order matters: the request id and its logger first, so even a body the parser rejects is
+  // answered and logged with it; then the metrics, so every answer (errors from the parser,
+  // guards and filter included) is counted.
+  app.use(app.get(RequestLogging).middleware(routeTemplate));
   app.use(app.get(HttpMetrics).middleware(routeTemplate));
   app.use(
     helmet({

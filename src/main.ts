@@ -1,6 +1,7 @@
 import { ConfigService } from '@nestjs/config';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './app.setup';
+import { RequestLogging } from './common/request-logging';
 import { Environment } from './config/environment';
 import { DrainState } from './health/drain-state';
 
@@ -11,6 +12,12 @@ async function bootstrap(): Promise<void> {
   const app = await createApp();
   const config = app.get(ConfigService<Environment, true>);
   const logger = app.get(Logger);
+  const logging = app.get(RequestLogging);
+  // Log lines are written asynchronously: write out the last ones before exiting.
+  const exit = (code: number): never => {
+    logging.flush();
+    process.exit(code);
+  };
   const server = await app.listen(config.get('PORT', { infer: true }));
 
   // Graceful shutdown: readiness turns 503, the server stops accepting, in-flight
@@ -41,7 +48,7 @@ async function bootstrap(): Promise<void> {
     // Closing the pool waits for handlers still running after the grace period; bound that too.
     setTimeout(() => {
       logger.error('shutdown hooks did not finish in time: exiting', 'Shutdown');
-      process.exit(1);
+      exit(1);
     }, CLOSE_TIMEOUT_MS).unref();
     try {
       await app.close();
@@ -50,10 +57,10 @@ async function bootstrap(): Promise<void> {
         `shutdown failed: ${error instanceof Error ? error.message : String(error)}`,
         'Shutdown',
       );
-      process.exit(1);
+      exit(1);
     }
     logger.log('stopped', 'Shutdown');
-    process.exit(0);
+    exit(0);
   };
   process.on('SIGTERM', (signal) => void shutdown(signal));
   process.on('SIGINT', (signal) => void shutdown(signal));

@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { AppOptions } from '../src/app.module';
 import { createApp } from '../src/app.setup';
 import { checkAnswersAgainstOpenApi } from './openapi-contract';
 
@@ -14,8 +15,11 @@ export interface TestApp {
 export type TestConfig = Record<string, string>;
 
 /** The real application (same setup as main.ts) on the test database. */
-export async function startTestApp(config: TestConfig = {}): Promise<TestApp> {
-  const app = await createApp(config);
+export async function startTestApp(
+  config: TestConfig = {},
+  options: AppOptions = {},
+): Promise<TestApp> {
+  const app = await createApp(config, options);
   await app.init();
   await checkAnswersAgainstOpenApi(app.getHttpServer());
   return { app, http: app.getHttpServer(), db: app.get(DataSource) };
@@ -31,10 +35,10 @@ export async function resetDatabase(db: DataSource): Promise<void> {
  * empties the tables before each test. The returned object is filled in before
  * the first test.
  */
-export function useTestApp(config: TestConfig = {}): TestApp {
+export function useTestApp(config: TestConfig = {}, options: AppOptions = {}): TestApp {
   const t = {} as TestApp;
   beforeAll(async () => {
-    Object.assign(t, await startTestApp(config));
+    Object.assign(t, await startTestApp(config, options));
   });
   afterAll(async () => {
     await t.app.close();

@@ -142,12 +142,11 @@ describe('Graceful shutdown (process)', () => {
     );
     expect(slowRows).toEqual([{ status: 'processed', attempts: 1 }]);
 
-    // The shutdown was logged as it happened, and the API key never was.
+    // The shutdown was logged as it happened (the last lines flushed before exiting), and the
+    // API key never was.
     const output = service.output();
     expect(output).toContain('SIGTERM received: draining');
     expect(output).toContain('"msg":"stopped"');
     expect(output).not.toContain(API_KEY);
-    expect(output).toContain('"x-api-key":"[redacted]"');
-    expect(output).toContain('"authorization":"[redacted]"');
   });
 });

@@ -1,6 +1,14 @@
 /** Every knob of `npm run bench`, read once from the environment. */
 
-const SCENARIO_NAMES = ['create', 'get', 'process', 'list', 'summary', 'summary_7d'] as const;
+const SCENARIO_NAMES = [
+  'live',
+  'create',
+  'get',
+  'process',
+  'list',
+  'summary',
+  'summary_7d',
+] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 const QUERY_MODES = ['prepared', 'extended'] as const;
@@ -53,6 +61,10 @@ export interface BenchConfig {
   port: number;
   /** Where the service's stdout (its JSON logs) goes. */
   serviceLog: string;
+  /** `express` (the default) or `fastify`: the service's and the bare Nest reference's adapter. */
+  adapter: 'express' | 'fastify';
+  /** Run the reference servers (raw node:http + pg, bare Nest) beside the service. */
+  references: boolean;
   /** Directory for a V8 CPU profile of the service, written when it stops. */
   cpuProfileDir?: string;
   skipBuild: boolean;
@@ -71,6 +83,8 @@ export function readConfig(): BenchConfig {
     adminUrl: process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     port: integer('BENCH_PORT', 18300, 1),
     serviceLog: process.env.BENCH_SERVICE_LOG ?? 'bench-results/service.log',
+    adapter: list('HTTP_ADAPTER', ['express', 'fastify'] as const, ['express'])[0],
+    references: process.env.BENCH_REFERENCES !== '0',
     cpuProfileDir: process.env.BENCH_CPU_PROF || undefined,
     skipBuild: process.env.BENCH_SKIP_BUILD === '1',
   };

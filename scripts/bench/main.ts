@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: builds the service, starts it in production mode against a fresh
- * database, drives each scenario with autocannon and the same SQL with pgbench, and
- * prints one table. Knobs: see config.ts and the README's Performance section.
+ * database beside two references (a raw node:http + pg server and a bare Nest app doing
+ * the same queries), drives each scenario with wrk and the same SQL with pgbench, and
+ * prints the tables. Knobs: see config.ts and the README's Performance section.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchConfig, QueryMode, readConfig } from './config';
 import {
@@ -17,35 +19,32 @@ import {
   seedPending,
   withClient,
 } from './database';
-import type { LoadResult, LoadSpec } from './load';
+import { ensureWrk, LoadResult, LoadSpec, runLoad } from './wrk';
 import { pgbench } from './pgbench';
-import { killAll, runInOwnSession } from './processes';
+import { killAll } from './processes';
 import { RunContext, Scenario, SCENARIOS } from './scenarios';
-import { cpuMicros, peakRssMiB, RunningService, startService, stopService } from './service';
+import { cpuMicros, rssMiB, RunningServer, startServer, stopServer } from './service';
 
 const WORK_DIR = 'bench-results';
+
+type Reference = 'raw' | 'bare';
+
+/** One server under one load: what wrk saw, and the server's CPU time per answered request. */
+interface Measured {
+  load: LoadResult;
+  /** Unlike req/s, barely moved by other load on the machine. */
+  cpuMicrosPerRequest: number;
+}
 
 interface Row {
   scenario: string;
   connections: number;
-  load: LoadResult;
-  /** The service's CPU time per request: unlike req/s, barely moved by other load on the machine. */
-  cpuMicrosPerRequest: number;
+  service: Measured;
+  references: Partial<Record<Reference, Measured>>;
   pgbench: Partial<Record<QueryMode, number>>;
 }
 
 const say = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-
-/** The autocannon side of one run, in a process of its own (see load.ts). */
-async function runLoad(spec: LoadSpec): Promise<LoadResult> {
-  const args = ['-r', 'ts-node/register/transpile-only', join(__dirname, 'load.ts')];
-  const { code, stdout, stderr } = await runInOwnSession(process.execPath, [
-    ...args,
-    JSON.stringify(spec),
-  ]);
-  if (code !== 0) throw new Error(`autocannon run failed: ${stderr.trim()}`);
-  return JSON.parse(stdout) as LoadResult;
-}
 
 async function pendingIdsFile(databaseUrl: string, count: number): Promise<string> {
   const file = join(WORK_DIR, 'pending-ids.txt');
@@ -53,37 +52,56 @@ async function pendingIdsFile(databaseUrl: string, count: number): Promise<strin
   return file;
 }
 
+/** A warm-up run (unrecorded), then the measured one with the server's CPU time around it. */
+async function measureServer(
+  config: BenchConfig,
+  server: RunningServer,
+  spec: Omit<LoadSpec, 'url' | 'duration'>,
+): Promise<Measured> {
+  const pid = server.process.pid!;
+  if (config.warmup > 0)
+    await runLoad({ ...spec, url: server.url, duration: config.warmup }, WORK_DIR);
+  const cpuBefore = cpuMicros(pid);
+  const load = await runLoad({ ...spec, url: server.url, duration: config.duration }, WORK_DIR);
+  return { load, cpuMicrosPerRequest: (cpuMicros(pid) - cpuBefore) / Math.max(load.answered, 1) };
+}
+
+const summary = (name: string, measured: Measured) =>
+  `${name} ${measured.load.requestsPerSecond.toFixed(0)} req/s, p50 ${measured.load.p50.toFixed(1)} ms, ` +
+  `p99 ${measured.load.p99.toFixed(1)} ms, ${measured.load.errors} errors, ` +
+  `${measured.cpuMicrosPerRequest.toFixed(0)} us CPU/req`;
+
 async function measure(
   config: BenchConfig,
   scenario: Scenario,
   connections: number,
-  service: RunningService,
+  servers: { service: RunningServer; references: Partial<Record<Reference, RunningServer>> },
   databaseUrl: string,
   context: RunContext,
 ): Promise<Row> {
-  const spec: LoadSpec = {
-    ...scenario.http(context),
-    url: service.url,
-    connections,
-    duration: config.duration,
-    warmup: config.warmup,
-  };
-  if (scenario.consumesPending) {
-    const seconds = config.warmup + config.duration;
-    spec.idsFile = await pendingIdsFile(databaseUrl, config.processRate * seconds);
+  const spec = { ...scenario.http(context), connections };
+  // The references first, then the service, minutes apart at most: their ratios hold on a busy machine.
+  const references: Row['references'] = {};
+  if (scenario.referenced) {
+    for (const [name, server] of Object.entries(servers.references) as [
+      Reference,
+      RunningServer,
+    ][]) {
+      references[name] = await measureServer(config, server, spec);
+    }
   }
-  const pid = service.process.pid!;
-  const cpuBefore = cpuMicros(pid);
-  const load = await runLoad(spec);
-  const cpuMicrosPerRequest = (cpuMicros(pid) - cpuBefore) / load.sent;
-  const row: Row = { scenario: scenario.name, connections, load, cpuMicrosPerRequest, pgbench: {} };
-  for (const mode of config.queryModes) {
+  const idsFile = scenario.consumesPending
+    ? await pendingIdsFile(databaseUrl, config.processRate * (config.warmup + config.duration))
+    : undefined;
+  const service = await measureServer(config, servers.service, { ...spec, idsFile });
+  const row: Row = { scenario: scenario.name, connections, service, references, pgbench: {} };
+  for (const mode of scenario.pgbenchScript ? config.queryModes : []) {
     if (scenario.consumesPending)
       await seedPending(databaseUrl, config.processRate * config.duration);
     const tps = await pgbench({
       databaseUrl,
-      script: scenario.pgbenchScript,
-      variables: scenario.pgbenchVariables(context),
+      script: scenario.pgbenchScript!,
+      variables: scenario.pgbenchVariables?.(context) ?? {},
       clients: connections,
       duration: config.duration,
       mode,
@@ -98,40 +116,110 @@ async function measure(
     }
     row.pgbench[mode] = tps;
   }
+  const parts = [summary('service', service)];
+  for (const [name, measured] of Object.entries(references)) parts.push(summary(name, measured));
   say(
-    `${scenario.name} c=${connections}: ${load.requestsPerSecond.toFixed(0)} req/s, p50 ${load.p50} ms, ` +
-      `p99 ${load.p99} ms, ${load.errors} errors, ${cpuMicrosPerRequest.toFixed(0)} us CPU/req; pgbench ${JSON.stringify(row.pgbench)}`,
+    `${scenario.name} c=${connections}: ${parts.join('; ')}; pgbench ${JSON.stringify(row.pgbench)}`,
   );
   return row;
 }
 
-function table(rows: Row[], modes: QueryMode[]): string {
+const markdown = (lines: string[][]) => lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+const percent = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)}%`;
+
+function serviceTable(rows: Row[], modes: QueryMode[]): string {
   const label: Record<QueryMode, string> = { prepared: 'prepared', extended: 'unnamed' };
   const header = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'service CPU us/req'];
   for (const mode of modes) header.push(`pgbench ${label[mode]} tps`, 'ratio');
   const lines = [header, header.map(() => '---')];
   for (const row of rows) {
+    const { load, cpuMicrosPerRequest } = row.service;
     const cells = [
       row.scenario,
       String(row.connections),
-      row.load.requestsPerSecond.toFixed(0),
-      String(row.load.p50),
-      String(row.load.p99),
-      String(row.load.errors),
-      row.cpuMicrosPerRequest.toFixed(0),
+      load.requestsPerSecond.toFixed(0),
+      load.p50.toFixed(1),
+      load.p99.toFixed(1),
+      String(load.errors),
+      cpuMicrosPerRequest.toFixed(0),
     ];
     for (const mode of modes) {
-      const tps = row.pgbench[mode] ?? NaN;
-      cells.push(tps.toFixed(0), `${((100 * row.load.requestsPerSecond) / tps).toFixed(0)}%`);
+      const tps = row.pgbench[mode];
+      cells.push(
+        tps === undefined ? '-' : tps.toFixed(0),
+        tps === undefined ? '-' : percent(load.requestsPerSecond, tps),
+      );
     }
     lines.push(cells);
   }
-  return lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  return markdown(lines);
+}
+
+/** The service beside the raw node:http + pg server and the bare Nest app, same requests. */
+function referenceTable(rows: Row[], adapter: string): string {
+  const header = [
+    'scenario',
+    'conns',
+    'raw req/s',
+    'raw CPU us/req',
+    `bare Nest (${adapter}) req/s`,
+    'bare Nest CPU us/req',
+    'service req/s',
+    'service CPU us/req',
+    'service req/s % of raw',
+    'of bare Nest',
+    'service CPU / bare Nest CPU',
+  ];
+  const lines = [header, header.map(() => '---')];
+  for (const row of rows) {
+    const { raw, bare } = row.references;
+    if (!raw || !bare) continue;
+    const service = row.service;
+    lines.push([
+      row.scenario,
+      String(row.connections),
+      raw.load.requestsPerSecond.toFixed(0),
+      raw.cpuMicrosPerRequest.toFixed(0),
+      bare.load.requestsPerSecond.toFixed(0),
+      bare.cpuMicrosPerRequest.toFixed(0),
+      service.load.requestsPerSecond.toFixed(0),
+      service.cpuMicrosPerRequest.toFixed(0),
+      percent(service.load.requestsPerSecond, raw.load.requestsPerSecond),
+      percent(service.load.requestsPerSecond, bare.load.requestsPerSecond),
+      `${(service.cpuMicrosPerRequest / bare.cpuMicrosPerRequest).toFixed(2)}x`,
+    ]);
+  }
+  return lines.length > 2 ? markdown(lines) : '';
+}
+
+/** The node flags of package.json's start script (`node [flags] dist/src/main.js`), if any. */
+function startScriptNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const command = /^node((?: --?\S+)*) dist\/src\/main\.js$/.exec(scripts.start ?? '');
+  return command ? command[1].trim().split(/\s+/).filter(Boolean) : [];
+}
+
+/** Versions in the report: what the table was measured on. */
+function versions(): string {
+  const version = (name: string) => {
+    try {
+      const file = join('node_modules', name, 'package.json');
+      return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+    } catch {
+      return 'absent';
+    }
+  };
+  return ['@nestjs/core', '@nestjs/platform-express', '@nestjs/platform-fastify', 'pg', 'pino']
+    .map((name) => `${name} ${version(name)}`)
+    .join(', ');
 }
 
 async function main(): Promise<void> {
   const config = readConfig();
   mkdirSync(WORK_DIR, { recursive: true });
+  ensureWrk();
   if (!config.skipBuild) {
     say('building');
     execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
@@ -139,28 +227,63 @@ async function main(): Promise<void> {
 
   const databaseName = `bench_${Date.now()}`;
   let databaseUrl: string | undefined;
-  let service: RunningService | undefined;
+  const running: RunningServer[] = [];
   const cleanUp = async () => {
-    if (service) await stopService(service).catch(() => undefined);
+    await Promise.all(running.map((server) => stopServer(server).catch(() => undefined)));
     killAll();
     if (databaseUrl) await dropDatabase(config.adminUrl, databaseName);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
-      say(`${signal}: stopping the service and dropping ${databaseName}`);
+      say(`${signal}: stopping the servers and dropping ${databaseName}`);
       void cleanUp().finally(() => process.exit(130));
     });
   }
 
   try {
     databaseUrl = await createDatabase(config.adminUrl, databaseName);
-    service = await startService({
-      databaseUrl,
+    const env = { DATABASE_URL: databaseUrl, HTTP_ADAPTER: config.adapter };
+    const profile = config.cpuProfileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${config.cpuProfileDir}`]
+      : [];
+    const service = await startServer({
+      name: 'service',
+      // As production runs it: the start script's command, logging at info to a file.
+      args: [...profile, ...startScriptNodeFlags(), 'dist/src/main.js'],
+      env: {
+        ...env,
+        NODE_ENV: 'production',
+        APP_ENV: 'production',
+        LOG_LEVEL: 'info',
+        SHUTDOWN_GRACE_MS: '2000',
+      },
       port: config.port,
       logFile: config.serviceLog,
-      cpuProfileDir: config.cpuProfileDir,
+      readyPath: '/health',
     });
-    say(`service up at ${service.url} (pid ${service.process.pid}), database ${databaseName}`);
+    running.push(service);
+    const idleRss = rssMiB(service.process.pid!).now;
+    say(
+      `service up at ${service.url} (pid ${service.process.pid}, ${idleRss.toFixed(0)} MiB), database ${databaseName}`,
+    );
+    const references: Partial<Record<Reference, RunningServer>> = {};
+    if (config.references) {
+      const reference = async (name: Reference, file: string, offset: number) => {
+        const server = await startServer({
+          name,
+          args: ['-r', 'ts-node/register/transpile-only', join(__dirname, file)],
+          env: { ...env, TS_NODE_PROJECT: 'tsconfig.json' },
+          port: config.port + offset,
+          logFile: join(WORK_DIR, `${name}.log`),
+          readyPath: '/health/live',
+        });
+        running.push(server);
+        references[name] = server;
+      };
+      await reference('raw', 'raw-server.ts', 1);
+      await reference('bare', 'bare-nest.ts', 2);
+      say(`references up: raw node:http + pg, bare Nest on ${config.adapter}`);
+    }
     const started = Date.now();
     await bulkLoad(databaseUrl, config.rows);
     say(`bulk-loaded ${config.rows} records in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -177,10 +300,19 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const scenario of order) {
       for (const connections of config.connections) {
-        rows.push(await measure(config, scenario, connections, service, databaseUrl, context));
+        rows.push(
+          await measure(
+            config,
+            scenario,
+            connections,
+            { service, references },
+            databaseUrl,
+            context,
+          ),
+        );
       }
     }
-    const rss = peakRssMiB(service.process.pid!);
+    const rss = rssMiB(service.process.pid!);
     const postgres = await withClient(databaseUrl, async (client) => {
       const { rows } = await client.query<{ v: string }>(
         `SELECT current_setting('server_version') AS v`,
@@ -195,12 +327,15 @@ async function main(): Promise<void> {
 
     const report = [
       `${new Date().toISOString()}: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
-        `Node ${process.version}, PostgreSQL ${postgres}; ${config.rows} bulk-loaded records, ` +
-        `${config.duration} s per run after ${config.warmup} s warm-up`,
+        `Node ${process.version}, PostgreSQL ${postgres}, ${versions()}; adapter ${config.adapter}; ` +
+        `${config.rows} bulk-loaded records, wrk, ${config.duration} s per run after ${config.warmup} s warm-up`,
       '',
-      table(rows, config.queryModes),
+      serviceTable(rows, config.queryModes),
       '',
-      `service peak RSS (VmHWM): ${rss.toFixed(0)} MiB`,
+      referenceTable(rows, config.adapter),
+      '',
+      `service RSS: ${idleRss.toFixed(0)} MiB idle after start-up, peak ${rss.peak.toFixed(0)} MiB (VmHWM), ` +
+        `${rss.now.toFixed(0)} MiB at the end`,
     ].join('\n');
     writeFileSync(join(WORK_DIR, `bench-${databaseName.slice(6)}.md`), `${report}\n`);
     process.stdout.write(`\n${report}\n`);

@@ -1,7 +1,8 @@
 /**
  * Summarises a V8 CPU profile (node --cpu-prof, or BENCH_CPU_PROF=dir npm run bench):
  * self time by package and by function, so the hot spots read without a browser.
- * Usage: npx ts-node --transpile-only scripts/bench/profile-summary.ts FILE.cpuprofile [top]
+ * Usage: npx ts-node --transpile-only scripts/bench/profile-summary.ts FILE.cpuprofile [top] [skip]
+ * where `skip` leaves out the first seconds of the profile (start-up, module loading, JIT).
  */
 import { readFileSync } from 'node:fs';
 
@@ -15,9 +16,9 @@ interface Profile {
   timeDeltas: number[];
 }
 
-/** node_modules/<package> (scoped too), src/... for our code, or the runtime. */
+/** The innermost node_modules/<package> (scoped too), src/... for our code, or the runtime. */
 function owner(url: string): string {
-  const inModules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  const inModules = [...url.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)].pop();
   if (inModules) return inModules[1];
   if (url.includes('/dist/')) return `service: ${url.slice(url.indexOf('/dist/') + 6)}`;
   if (url.startsWith('node:')) return url;
@@ -25,17 +26,20 @@ function owner(url: string): string {
 }
 
 function main(): void {
-  const [file, topArg] = process.argv.slice(2);
+  const [file, topArg, skipArg] = process.argv.slice(2);
   const top = Number(topArg ?? 25);
+  const skipMicros = Number(skipArg ?? 0) * 1e6;
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const byOwner = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let total = 0;
+  let elapsed = 0;
   profile.samples.forEach((id, index) => {
     const micros = profile.timeDeltas[index] ?? 0;
+    elapsed += micros;
     const frame = byId.get(id)!.callFrame;
-    if (frame.functionName === '(idle)') return;
+    if (frame.functionName === '(idle)' || elapsed < skipMicros) return;
     total += micros;
     const who = owner(frame.url);
     byOwner.set(who, (byOwner.get(who) ?? 0) + micros);

@@ -27,9 +27,11 @@ export interface HttpRequestSpec {
 export interface Scenario {
   name: ScenarioName;
   http: (context: RunContext) => HttpRequestSpec;
-  /** A pgbench script sending the SQL the service sends for one request. */
-  pgbenchScript: string;
-  pgbenchVariables: (context: RunContext) => Record<string, string>;
+  /** A pgbench script sending the SQL the service sends for one request (none: no SQL). */
+  pgbenchScript?: string;
+  pgbenchVariables?: (context: RunContext) => Record<string, string>;
+  /** The reference servers (raw-server.ts, bare-nest.ts) answer it too. */
+  referenced?: boolean;
   /** Each call consumes one pending record: the run is seeded with fresh ones. */
   consumesPending?: boolean;
   /** Adds rows: run after the scenarios that read the bulk-loaded table. */
@@ -63,8 +65,14 @@ const PAYLOAD = JSON.stringify({
  */
 export const SCENARIOS: Scenario[] = [
   {
+    name: 'live',
+    referenced: true,
+    http: () => ({ method: 'GET', path: '/health/live' }),
+  },
+  {
     name: 'create',
     writes: true,
+    referenced: true,
     http: () => ({
       method: 'POST',
       path: '/records',
@@ -80,6 +88,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'get',
+    referenced: true,
     http: (context) => ({ method: 'GET', path: `/records/${context.recordId}` }),
     pgbenchScript: pgbenchSql(RECORD_BY_ID, 'id'),
     pgbenchVariables: (context) => ({ id: context.recordId }),

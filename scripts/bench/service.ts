@@ -3,14 +3,20 @@ import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { startInOwnSession } from './processes';
 
-export interface ServiceOptions {
-  databaseUrl: string;
+export interface ServerOptions {
+  /** What the report calls it. */
+  name: string;
+  /** Arguments to node. */
+  args: string[];
+  env: NodeJS.ProcessEnv;
   port: number;
   logFile: string;
-  cpuProfileDir?: string;
+  /** Answers 200 once the server is ready. */
+  readyPath: string;
 }
 
-export interface RunningService {
+export interface RunningServer {
+  name: string;
   process: ChildProcess;
   url: string;
 }
@@ -21,26 +27,15 @@ const STOP_TIMEOUT_MS = 15_000;
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /**
- * Starts the built service as production runs it: `node dist/src/main.js`, logging
- * at info. Its stdout goes straight to a file, never to a pipe: writing JSON log
- * lines is part of the cost measured, and an undrained pipe would block it.
+ * Starts a node server in a session of its own, on 127.0.0.1:port. Its stdout goes
+ * straight to a file, never to a pipe: writing the service's JSON log lines is part of
+ * the cost measured, and an undrained pipe would block it.
  */
-export async function startService(options: ServiceOptions): Promise<RunningService> {
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
   mkdirSync(dirname(options.logFile), { recursive: true });
   const log = openSync(options.logFile, 'w');
-  const nodeArgs = options.cpuProfileDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]
-    : [];
-  const child = startInOwnSession(process.execPath, [...nodeArgs, 'dist/src/main.js'], {
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      APP_ENV: 'production',
-      LOG_LEVEL: 'info',
-      PORT: String(options.port),
-      DATABASE_URL: options.databaseUrl,
-      SHUTDOWN_GRACE_MS: '2000',
-    },
+  const child = startInOwnSession(process.execPath, options.args, {
+    env: { ...process.env, ...options.env, PORT: String(options.port) },
     stdio: ['ignore', log, log],
   });
   closeSync(log);
@@ -48,22 +43,23 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
-    const healthy = await fetch(`${url}/health`).then(
+    const ready = await fetch(`${url}${options.readyPath}`).then(
       (response) => response.ok,
       () => false,
     );
-    if (healthy) return { process: child, url };
+    if (ready) return { name: options.name, process: child, url };
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   child.kill('SIGKILL');
-  throw new Error(`the service did not become healthy; see ${options.logFile}`);
+  throw new Error(`${options.name} did not become ready; see ${options.logFile}`);
 }
 
-/** Peak resident set size of the process so far, in MiB (VmHWM). */
-export function peakRssMiB(pid: number): number {
+/** Resident set size of the process now, and its peak so far (VmRSS, VmHWM), in MiB. */
+export function rssMiB(pid: number): { now: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = /^VmHWM:\s+(\d+) kB/m.exec(status);
-  return kib ? Number(kib[1]) / 1024 : NaN;
+  const field = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) / 1024;
+  return { now: field('VmRSS'), peak: field('VmHWM') };
 }
 
 /** CPU time (user + system) the process has used so far, in microseconds. */
@@ -75,8 +71,8 @@ export function cpuMicros(pid: number): number {
 }
 
 /** SIGTERM (graceful: lets a CPU profile be written), then SIGKILL if it lingers. */
-export async function stopService(service: RunningService): Promise<void> {
-  const child = service.process;
+export async function stopServer(server: RunningServer): Promise<void> {
+  const child = server.process;
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');

@@ -1,8 +1,9 @@
 import { ArgumentsHost, Catch, ExceptionFilter, NotFoundException } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { PinoLogger } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import { MethodNotAllowedError, toProblem } from './problem';
 import { requestIdOf } from './request-id';
+import { RequestLogging } from './request-logging';
 import { RouteTable } from './route-table';
 
 /** The one place where a failure becomes an HTTP answer (see problem.ts). */
@@ -10,11 +11,9 @@ import { RouteTable } from './route-table';
 export class AllExceptionsFilter implements ExceptionFilter {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    private readonly logger: PinoLogger,
+    private readonly logging: RequestLogging,
     private readonly routes: RouteTable,
-  ) {
-    logger.setContext(AllExceptionsFilter.name);
-  }
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -25,22 +24,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const path = String(httpAdapter.getRequestUrl(request)).split('?')[0];
     const problem = toProblem(this.methodNotAllowed(exception, request, path), path, requestId);
 
-    if (!request.log) {
-      // Rejected before the request logger ran (e.g. by the body parser): log it here.
-      this.logger.info(
-        {
-          request_id: requestId,
-          req: { method: request.method, url: request.url },
-          res: { statusCode: problem.status },
-        },
-        'request rejected',
-      );
-    }
     if (problem.unexpected) {
-      this.logger.error({ err: exception, request_id: requestId }, 'unhandled error');
+      this.log(request, requestId).error(
+        { context: AllExceptionsFilter.name, err: exception },
+        'unhandled error',
+      );
     } else if (problem.status >= 500) {
-      this.logger.warn(
-        { reason: String((exception as Error)?.message), request_id: requestId },
+      this.log(request, requestId).warn(
+        { context: AllExceptionsFilter.name, reason: String((exception as Error)?.message) },
         problem.body.message,
       );
     }
@@ -62,5 +53,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
     return allowed.length > 0 && !allowed.includes(method)
       ? new MethodNotAllowedError(method, path, allowed)
       : exception;
+  }
+
+  /**
+   * The request's own logger (bound to its request_id by the request logger, which runs
+   * first), so the id is on the line exactly once; the root logger with the id otherwise.
+   */
+  private log(request: { log?: Logger }, requestId: string): Logger {
+    return request.log ?? this.logging.root.child({ request_id: requestId });
   }
 }

@@ -27,16 +27,3 @@ export function requestIdOf(request: RequestWithId, response?: ServerResponse): 
   }
   return request.id;
 }
-
-/**
- * The first middleware of all: every response, even a 400 for malformed JSON or
- * a 413, carries the id, and pino-http logs under it (it reuses `req.id`).
- */
-export function assignRequestId(
-  request: RequestWithId,
-  response: ServerResponse,
-  next: () => void,
-): void {
-  requestIdOf(request, response);
-  next();
-}
