@@ -19,7 +19,7 @@ const VARIANTS: Record<string, ApiDocumentOptions> = {
 
 async function main(): Promise<void> {
   const outDir = process.argv[2] ?? join('dist', 'openapi');
-  const app = await NestFactory.create(AppModule, {
+  const app = await NestFactory.create(AppModule.configured(), {
     preview: true,
     logger: false,
     abortOnError: false,
