@@ -11,6 +11,8 @@ export default tseslint.config(
       'node_modules/',
       '.data/',
       'bench-results/',
+      '.stryker-tmp/',
+      'reports/',
       'eslint.config.mjs',
     ],
   },

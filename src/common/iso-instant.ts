@@ -1,7 +1,7 @@
 import { registerDecorator, ValidationArguments } from 'class-validator';
 
 const ISO_8601 =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:Z|([+-]\d{2})(?::?(\d{2}))?)?)?$/i;
 
 export interface Instant {
   at: Date;
@@ -10,13 +10,24 @@ export interface Instant {
 }
 
 /**
- * Parses `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM]` (no zone means UTC),
+ * Parses `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH[[:]MM]]` (no zone means UTC),
  * refusing impossible dates such as 2026-02-30. Millisecond precision.
  */
 export function parseInstant(value: string): Instant | undefined {
   const match = ISO_8601.exec(value);
   if (!match) return undefined;
-  const [, year, month, day, hour, minute, second = '00', fraction = '', zone = 'Z'] = match;
+  const [
+    ,
+    year,
+    month,
+    day,
+    hour,
+    minute,
+    second = '00',
+    fraction = '',
+    offsetHours,
+    offsetMinutes = '00',
+  ] = match;
   const date = new Date(0);
   date.setUTCFullYear(Number(year), Number(month) - 1, Number(day));
   if (date.getUTCFullYear() !== Number(year) || date.getUTCMonth() !== Number(month) - 1)
@@ -24,9 +35,9 @@ export function parseInstant(value: string): Instant | undefined {
   if (hour === undefined) return { at: date, dateOnly: true };
   if (Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) return undefined;
   const millis = fraction.slice(1, 4).padEnd(3, '0');
-  const at = new Date(
-    `${year}-${month}-${day}T${hour}:${minute}:${second}.${millis}${zone.toUpperCase()}`,
-  );
+  // Date reads Z and ±HH:MM, not ±HH: the offset is written out as ±HH:MM.
+  const zone = offsetHours ? `${offsetHours}:${offsetMinutes}` : 'Z';
+  const at = new Date(`${year}-${month}-${day}T${hour}:${minute}:${second}.${millis}${zone}`);
   return Number.isNaN(at.getTime()) ? undefined : { at, dateOnly: false };
 }
 

@@ -154,17 +154,13 @@ function classify(exception: unknown): Classified {
     };
   }
   if (exception instanceof DomainError) {
-    const type = DOMAIN_PROBLEMS[exception.code];
-    const retryAfter =
-      'retryAfterSeconds' in exception
-        ? String(exception.retryAfterSeconds)
-        : type === 'service-unavailable'
-          ? UNAVAILABLE_RETRY_AFTER
-          : undefined;
     return {
-      type,
+      type: DOMAIN_PROBLEMS[exception.code],
       message: exception.message,
-      headers: retryAfter ? { 'Retry-After': retryAfter } : undefined,
+      headers:
+        'retryAfterSeconds' in exception
+          ? { 'Retry-After': String(exception.retryAfterSeconds) }
+          : undefined,
     };
   }
   if (exception instanceof HttpException) {

@@ -100,16 +100,65 @@ describe('evaluate operators and order', () => {
     ['lte', 5, 5, 'hit'],
     ['lte', 5, 6, 'miss'],
     ['gt', 5, '6', 'miss'],
+    ['gte', 5, '5', 'miss'],
+    ['lt', 5, '4', 'miss'],
+    ['lte', 5, '5', 'miss'],
+    ['gt', '5', 6, 'miss'],
+    ['lte', '5', 4, 'miss'],
+    ['eq', 1, '1', 'miss'],
+    ['eq', null, null, 'hit'],
+    ['ne', null, 0, 'hit'],
     ['in', ['a', 'b'], 'b', 'hit'],
     ['in', ['a', 'b'], 'c', 'miss'],
+    ['in', [1, 2], '1', 'miss'],
+    ['in', 'abc', 'b', 'miss'],
   ] as const)('%s %j against %j -> %s', (op, value, actual, expected) => {
     expect(verdictOf([{ field: 'f', op, value }], { f: actual })).toBe(expected);
   });
 
-  it('exists and missing look at presence, through nested paths', () => {
-    expect(verdictOf([{ field: 'a.b', op: 'exists' }], { a: { b: null } })).toBe('hit');
-    expect(verdictOf([{ field: 'a.b', op: 'exists' }], { a: {} })).toBe('miss');
-    expect(verdictOf([{ field: 'a.b', op: 'missing' }], { a: 1 })).toBe('hit');
+  it.each<[string, string, Record<string, unknown>, 'hit' | 'miss']>([
+    ['a nested null exists', 'a.b', { a: { b: null } }, 'hit'],
+    ['a nested false exists', 'a.b', { a: { b: false } }, 'hit'],
+    ['a missing nested key', 'a.b', { a: {} }, 'miss'],
+    ['a key under a number', 'a.b', { a: 1 }, 'miss'],
+    ['a key under a string', 'a.length', { a: 'text' }, 'miss'],
+    ['a key under null', 'a.b', { a: null }, 'miss'],
+    ['an index into an array (arrays are not walked)', 'a.0', { a: ['x'] }, 'miss'],
+    ['three levels down', 'a.b.c', { a: { b: { c: 0 } } }, 'hit'],
+  ])('exists looks at presence: %s', (_, field, payload, expected) => {
+    expect(verdictOf([{ field, op: 'exists' }], payload)).toBe(expected);
+    expect(verdictOf([{ field, op: 'missing' }], payload)).toBe(
+      expected === 'hit' ? 'miss' : 'hit',
+    );
+  });
+
+  it('eq never confuses a missing field with null', () => {
+    expect(verdictOf([{ field: 'a', op: 'eq', value: null }], {})).toBe('miss');
+    expect(verdictOf([{ field: 'a', op: 'ne', value: null }], {})).toBe('hit');
+  });
+
+  it('scores with two decimals, from 0 to 1', () => {
+    const scored = (score: number) =>
+      evaluate(
+        { requirements: [], rules: [{ name: 'r', when: [], classification: 'c', score }] },
+        'x',
+        {},
+      );
+    expect(scored(1)).toEqual(classified('r', 'c', '1.00'));
+    expect(scored(0)).toEqual(classified('r', 'c', '0.00'));
+    expect(scored(0.05)).toEqual(classified('r', 'c', '0.05'));
+  });
+
+  it('applies a rule only to its category', () => {
+    const set: RuleSet = {
+      requirements: [],
+      rules: [
+        { name: 'orders', category: 'order', when: [], classification: 'o', score: 1 },
+        { name: 'rest', when: [], classification: 'r', score: 0 },
+      ],
+    };
+    expect(evaluate(set, 'order', {})).toEqual(classified('orders', 'o', '1.00'));
+    expect(evaluate(set, 'Order', {})).toEqual(classified('rest', 'r', '0.00'));
   });
 
   it('never reads through the prototype chain', () => {
@@ -149,5 +198,101 @@ describe('evaluate operators and order', () => {
       rules: [{ name: 'only-orders', category: 'order', when: [], classification: 'o', score: 1 }],
     };
     expect(evaluate(set, 'refund', {})).toEqual(failed("no rule matches category 'refund'"));
+  });
+});
+
+describe('evaluate requirements', () => {
+  const fallback = { name: 'any', when: [], classification: 'ok', score: 0.5 };
+  const judge = (
+    requirement: Partial<RuleSet['requirements'][number]>,
+    payload: Record<string, unknown>,
+    category = 'order',
+  ) =>
+    evaluate(
+      {
+        requirements: [{ field: 'f', type: 'number', required: true, ...requirement }],
+        rules: [fallback],
+      },
+      category,
+      payload,
+    );
+  const ok = classified('any', 'ok', '0.50');
+
+  it.each<[string, Partial<RuleSet['requirements'][number]>, Record<string, unknown>, unknown]>([
+    ['a number', { type: 'number' }, { f: 0 }, ok],
+    ['a string', { type: 'string' }, { f: '' }, ok],
+    ['a boolean', { type: 'boolean' }, { f: false }, ok],
+    ['an object', { type: 'object' }, { f: {} }, ok],
+    ['an array', { type: 'array' }, { f: [] }, ok],
+    ['a nested field', { field: 'customer.id', type: 'string' }, { customer: { id: 'c1' } }, ok],
+    ['an optional field left out', { required: false }, {}, ok],
+    ['a requirement of another category', { category: 'refund' }, {}, ok],
+    ['a missing field', {}, {}, failed("payload.f is required for category 'order'")],
+    [
+      'a missing nested field',
+      { field: 'customer.id', type: 'string' },
+      { customer: {} },
+      failed("payload.customer.id is required for category 'order'"),
+    ],
+    [
+      'a requirement of this category',
+      { category: 'order' },
+      {},
+      failed("payload.f is required for category 'order'"),
+    ],
+    ['a string for a number', {}, { f: '1' }, failed('payload.f must be a number, got string')],
+    [
+      'an optional field of the wrong type',
+      { required: false },
+      { f: true },
+      failed('payload.f must be a number, got boolean'),
+    ],
+    [
+      'an array for an object',
+      { type: 'object' },
+      { f: [] },
+      failed('payload.f must be an object, got array'),
+    ],
+    [
+      'an object for an array',
+      { type: 'array' },
+      { f: {} },
+      failed('payload.f must be an array, got object'),
+    ],
+    [
+      'null for a string',
+      { type: 'string' },
+      { f: null },
+      failed('payload.f must be a string, got null'),
+    ],
+    [
+      'a number for a boolean',
+      { type: 'boolean' },
+      { f: 1 },
+      failed('payload.f must be a boolean, got number'),
+    ],
+    [
+      'an infinite number',
+      {},
+      { f: Infinity },
+      failed('payload.f must be a number, got non-finite number'),
+    ],
+  ])('%s', (_, requirement, payload, verdict) => {
+    expect(judge(requirement, payload)).toEqual(verdict);
+  });
+
+  it('reports the first failed requirement, before any rule runs', () => {
+    const verdict = evaluate(
+      {
+        requirements: [
+          { field: 'a', type: 'number', required: true },
+          { field: 'b', type: 'number', required: true },
+        ],
+        rules: [fallback],
+      },
+      'x',
+      { b: 'wrong' },
+    );
+    expect(verdict).toEqual(failed("payload.a is required for category 'x'"));
   });
 });
