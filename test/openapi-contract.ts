@@ -13,8 +13,11 @@ export interface Exchange {
   body: Buffer;
 }
 
-/** The Swagger UI and the document itself are served beside the API, not described by it. */
-const UNDESCRIBED = /^\/docs(?:-json|\/|$)/;
+/**
+ * The Swagger UI and the document itself are served beside the API, not described by it
+ * (the page at /docs loads its assets relative to /, so they answer at the root too).
+ */
+const UNDESCRIBED = /^\/(?:docs(?:-json|\/|$)|swagger-ui[\w.-]*$|favicon-\d+x\d+\.png$)/;
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 
