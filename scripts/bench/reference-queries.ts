@@ -5,6 +5,7 @@
  */
 import { Pool } from 'pg';
 import { toRecordResponse } from '../../src/records/dto/record.response';
+import { newRecordId } from '../../src/records/record-id';
 import type { RecordEntity } from '../../src/records/record.entity';
 import { CREATE_RECORD, RECORD_BY_ID } from '../../src/records/records.repository';
 
@@ -28,7 +29,7 @@ export async function createRecord(pool: Pool, body: unknown, requestId: string)
   const { source, category, payload } = (body ?? {}) as Record<string, unknown>;
   const { rows } = await pool.query<RecordEntity>({
     ...CREATE_RECORD,
-    values: [source, category, JSON.stringify(payload), requestId],
+    values: [newRecordId(), source, category, JSON.stringify(payload), requestId],
   });
   return toRecordResponse(rows[0]);
 }

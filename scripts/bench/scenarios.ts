@@ -78,7 +78,15 @@ export const SCENARIOS: Scenario[] = [
       path: '/records',
       body: JSON.stringify({ source: 'api', category: 'order', payload: JSON.parse(PAYLOAD) }),
     }),
-    pgbenchScript: pgbenchSql(CREATE_RECORD, 'source', 'category', 'payload', 'request_id'),
+    // pgbench cannot make a uuid per call: the database's UUIDv7 default function stands in.
+    pgbenchScript: pgbenchSql(
+      CREATE_RECORD,
+      'id',
+      'source',
+      'category',
+      'payload',
+      'request_id',
+    ).replace(':id', 'gen_uuid_v7()'),
     pgbenchVariables: () => ({
       source: 'api',
       category: 'order',

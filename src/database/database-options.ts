@@ -3,6 +3,7 @@ import { CreateRecords1764100000000 } from '../../migrations/1764100000000-creat
 import { RecordCounts1764200000000 } from '../../migrations/1764200000000-record-counts';
 import { IdempotencyKeys1764300000000 } from '../../migrations/1764300000000-idempotency-keys';
 import { EventOrderAndStoredResponses1764400000000 } from '../../migrations/1764400000000-event-order-and-stored-responses';
+import { TimeOrderedIds1764500000000 } from '../../migrations/1764500000000-time-ordered-ids';
 import { IdempotencyKeyEntity } from '../idempotency/idempotency-key.entity';
 import { RecordEventEntity } from '../records/record-event.entity';
 import { RecordEntity } from '../records/record.entity';
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   RecordCounts1764200000000,
   IdempotencyKeys1764300000000,
   EventOrderAndStoredResponses1764400000000,
+  TimeOrderedIds1764500000000,
 ];
 
 /** Every entity: the schema the migrations build, described for TypeORM (never synchronized). */
@@ -51,7 +53,8 @@ export function databaseOptions(settings: DatabaseSettings): PostgresConnectionO
     migrations: MIGRATIONS,
     migrationsRun: false,
     synchronize: false,
-    // ids default to gen_random_uuid() (built in since PostgreSQL 13), not uuid-ossp's.
+    // No uuid extension: ids are made by the service or by gen_uuid_v7() (a migration),
+    // which builds on gen_random_uuid() (built in since PostgreSQL 13).
     uuidExtension: 'pgcrypto',
     installExtensions: false,
     logging: false,

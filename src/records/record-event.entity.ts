@@ -1,12 +1,4 @@
-import {
-  Check,
-  Column,
-  Entity,
-  Index,
-  JoinColumn,
-  ManyToOne,
-  PrimaryGeneratedColumn,
-} from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 import { RecordEntity } from './record.entity';
 import type { RecordStatus } from './record-status';
 
@@ -22,7 +14,12 @@ import type { RecordStatus } from './record-status';
   where: `from_status = 'pending'`,
 })
 export class RecordEventEntity {
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'record_events_pkey' })
+  // A UUIDv7: made by the service (newRecordId) or by the column default.
+  @PrimaryColumn({
+    type: 'uuid',
+    default: () => 'gen_uuid_v7()',
+    primaryKeyConstraintName: 'record_events_pkey',
+  })
   id: string;
 
   @Column({ type: 'uuid' })

@@ -1,4 +1,4 @@
-import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { RecordStatus } from './record-status';
 
 /**
@@ -20,7 +20,12 @@ import type { RecordStatus } from './record-status';
 @Index('records_created_idx', { synchronize: false })
 @Index('records_pending_idx', ['created_at', 'id'], { where: `status = 'pending'` })
 export class RecordEntity {
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'records_pkey' })
+  // A UUIDv7: made by the service (newRecordId) or by the column default.
+  @PrimaryColumn({
+    type: 'uuid',
+    default: () => 'gen_uuid_v7()',
+    primaryKeyConstraintName: 'records_pkey',
+  })
   id: string;
 
   @Column({ type: 'timestamptz', default: () => 'now()' })

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Conditions } from '../database/conditions';
 import { Database, NamedStatement, Transaction } from '../database/database';
 import { RecordEventEntity } from './record-event.entity';
+import { newRecordId } from './record-id';
 import { RecordEntity } from './record.entity';
 import { Transition } from './record-status';
 
@@ -11,15 +12,15 @@ export const RECORD_COLUMNS = `id, created_at, updated_at, processed_at, status,
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The record and its creation event, in one statement. */
+/** The record (its id made by the service: newRecordId) and its creation event, in one statement. */
 export const CREATE_RECORD: NamedStatement = {
   name: 'create-record',
   text: `WITH inserted AS (
-           INSERT INTO records (source, category, payload) VALUES ($1, $2, $3)
+           INSERT INTO records (id, source, category, payload) VALUES ($1, $2, $3, $4)
            RETURNING ${RECORD_COLUMNS}
          ), creation AS (
            INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, at)
-           SELECT id, NULL, status, 0, $4, created_at FROM inserted
+           SELECT id, NULL, status, 0, $5, created_at FROM inserted
          )
          SELECT * FROM inserted`,
 };
@@ -90,11 +91,11 @@ export interface RecordListQuery extends RecordFilter {
 export class RecordsRepository {
   constructor(private readonly db: Database) {}
 
-  /** Inserts the record with its creation event (caused by `requestId`). */
+  /** Inserts the record, under a new time-ordered id, with its creation event (caused by `requestId`). */
   async create(record: NewRecord, requestId: string, tx?: Transaction): Promise<RecordEntity> {
     const [created] = await this.db.query<RecordEntity>(
       CREATE_RECORD,
-      [record.source, record.category, JSON.stringify(record.payload), requestId],
+      [newRecordId(), record.source, record.category, JSON.stringify(record.payload), requestId],
       tx,
     );
     return created;
