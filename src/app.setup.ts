@@ -3,37 +3,52 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { UnsupportedMediaTypeException } from '@nestjs/common';
-import { json, Request } from 'express';
+import { NextFunction, raw, Request, Response } from 'express';
 import helmet from 'helmet';
 import typeIs from 'type-is';
 import { Logger } from 'nestjs-pino';
 import { apiDocumentOptions, createApiDocument } from './api-document';
 import { AppModule, AppOptions } from './app.module';
+import { hardenHttpServer } from './common/client-errors';
+import { isUtf8ContentType, parseJsonBody } from './common/json-body';
 import { RequestLogging } from './common/request-logging';
+import { Environment } from './config/environment';
 import { HttpMetrics } from './metrics/http-metrics';
+import { ApiKeys } from './security/api-keys';
 
 export const BODY_LIMIT = '1mb';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
 /**
- * A body that is not JSON is refused (415), rather than read as an empty one.
- * `Content-Length: 0` (what fetch sends on a POST without a body, such as
- * /records/{id}/process) is no body at all, whatever its type.
+ * Request bodies, read by the adapter-neutral src/common/json-body.ts. A write the API keys
+ * refuse is not read at all (the guard then answers 401, whatever its body). A body that is
+ * not declared as JSON (415; `Content-Length: 0`, what fetch sends on a POST without a body,
+ * is no body at all), not in UTF-8 (415), or over BODY_LIMIT (413) is refused.
  */
-function rejectNonJsonBodies(
-  request: Parameters<typeof typeIs.hasBody>[0],
-  _response: unknown,
-  next: (error?: unknown) => void,
-): void {
-  const hasContent =
-    request.headers['transfer-encoding'] !== undefined ||
-    Number(request.headers['content-length']) > 0;
-  if (hasContent && !typeIs(request, JSON_TYPES)) {
-    next(new UnsupportedMediaTypeException('Content-Type must be application/json'));
-    return;
-  }
-  next();
+function jsonBodies(apiKeys: ApiKeys) {
+  const readRaw = raw({ limit: BODY_LIMIT, type: JSON_TYPES });
+  return (request: Request, response: Response, next: NextFunction): void => {
+    const hasContent =
+      request.headers['transfer-encoding'] !== undefined ||
+      Number(request.headers['content-length']) > 0;
+    if (!hasContent || !apiKeys.allows(request)) return next();
+    if (!typeIs(request, JSON_TYPES)) {
+      return next(new UnsupportedMediaTypeException('Content-Type must be application/json'));
+    }
+    if (!isUtf8ContentType(request.headers['content-type'])) {
+      return next(new UnsupportedMediaTypeException('Content-Type charset must be utf-8'));
+    }
+    readRaw(request, response, (error?: unknown) => {
+      if (error) return next(error);
+      try {
+        if (Buffer.isBuffer(request.body)) request.body = parseJsonBody(request.body);
+      } catch (parseError) {
+        return next(parseError);
+      }
+      next();
+    });
+  };
 }
 
 /**
@@ -64,6 +79,15 @@ export async function createApp(
     },
   );
   app.useLogger(app.get(Logger));
+  const config = app.get(ConfigService<Environment, true>);
+  hardenHttpServer(
+    app.getHttpServer(),
+    {
+      headersTimeoutMs: config.get('HTTP_HEADERS_TIMEOUT_MS', { infer: true }),
+      requestTimeoutMs: config.get('HTTP_REQUEST_TIMEOUT_MS', { infer: true }),
+    },
+    app.get(RequestLogging).root,
+  );
   app.disable('x-powered-by');
   // No ETag: it hashes every response body, and these answers are not cached by clients.
   app.set('etag', false);
@@ -88,10 +112,9 @@ export async function createApp(
       },
     }),
   );
-  app.use(json({ limit: BODY_LIMIT, type: JSON_TYPES }));
-  app.use(rejectNonJsonBodies);
+  app.use(jsonBodies(app.get(ApiKeys)));
 
-  const document = createApiDocument(app, apiDocumentOptions(app.get(ConfigService)));
+  const document = createApiDocument(app, apiDocumentOptions(config));
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -84,6 +84,32 @@ describe('Idempotent POSTs (e2e)', () => {
     expect(await recordCount()).toBe(0);
   });
 
+  it.each([
+    ['has run for 5 s: about as long again', '5 seconds', '20 seconds', '5'],
+    ['has run for 4.2 s', '4200 milliseconds', '20 seconds', '4'],
+    ['may be taken over in 3 s: no later than that', '25 seconds', '3 seconds', '3'],
+    ['has just started: in a second', '10 milliseconds', '20 seconds', '1'],
+  ])(
+    'says in Retry-After when to ask again about a request that %s',
+    async (_, age, lockRemaining, retryAfter) => {
+      const body = aRecordBody();
+      await t.db.query(
+        `INSERT INTO idempotency_keys (scope, key, fingerprint, claim, locked_until, created_at, expires_at)
+         VALUES ($1, 'slow', $2, gen_random_uuid(), now() + $3::interval, now() - $4::interval,
+                 now() + interval '1 day')`,
+        [
+          anonymousScope('/records'),
+          requestFingerprint('POST', '/records', body),
+          lockRemaining,
+          age,
+        ],
+      );
+      const response = await create('slow', body).expect(409);
+      expect(response.headers['retry-after']).toBe(retryAfter);
+      expect(await recordCount()).toBe(0);
+    },
+  );
+
   it('takes over an in-flight claim abandoned by a crashed instance', async () => {
     const body = aRecordBody();
     await t.db.query(

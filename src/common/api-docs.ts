@@ -45,11 +45,12 @@ export class ProblemDoc {
   @ApiProperty({ example: 'Record already processed' })
   detail: string;
 
-  @ApiProperty({
+  @ApiPropertyOptional({
     example: '/records/550e8400-e29b-41d4-a716-446655440000/process',
-    description: 'The request path.',
+    description:
+      'The request path; absent only when the request could not be read as HTTP (400, 431) before its path was known.',
   })
-  instance: string;
+  instance?: string;
 
   @ApiPropertyOptional({ type: [FieldErrorDoc], description: 'Only on 400 ValidationError.' })
   details?: FieldErrorDoc[];
@@ -126,9 +127,15 @@ export function ApiProblems(...types: ProblemType[]): MethodDecorator & ClassDec
  * route can fail unexpectedly. Added where a route's own decorators did not say more.
  */
 const EVERY_OPERATION: [number, ProblemType[], string?][] = [
-  [400, ['malformed-request'], 'For a request body that is not valid JSON.'],
+  [
+    400,
+    ['malformed-request'],
+    'For a request that is not valid HTTP, or a body that is not valid JSON or UTF-8.',
+  ],
+  [408, ['request-timeout'], 'Headers or body not received in time; the connection is closed.'],
   [413, ['payload-too-large']],
-  [415, ['unsupported-media-type'], 'A request body must be application/json.'],
+  [415, ['unsupported-media-type'], 'A request body must be application/json in UTF-8.'],
+  [431, ['request-header-fields-too-large'], 'The connection is closed.'],
   [500, ['internal-error']],
 ];
 

@@ -18,6 +18,7 @@ import {
   RequestInFlightError,
 } from './domain-errors';
 import {
+  MalformedBodyError,
   MethodNotAllowedError,
   ProblemType,
   problemTypeUri,
@@ -216,9 +217,14 @@ describe('toProblem', () => {
     ['a 500 HTTP exception', new InternalServerErrorException('secret detail'), INTERNAL],
     ['a 502 HTTP exception', new BadGatewayException('upstream 10.0.0.7'), INTERNAL],
     [
-      'malformed JSON from the body parser',
-      httpError(400, 'Unexpected token } in JSON at position 9', 'entity.parse.failed'),
+      'malformed JSON from the body reader',
+      new MalformedBodyError('Request body is not valid JSON'),
       malformed('Request body is not valid JSON'),
+    ],
+    [
+      'a body that is not UTF-8',
+      new MalformedBodyError('Request body is not valid UTF-8'),
+      malformed('Request body is not valid UTF-8'),
     ],
     [
       'a body over the parser limit',

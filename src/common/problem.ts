@@ -15,6 +15,9 @@ export class RequestValidationError extends Error {
   }
 }
 
+/** A request body that cannot be read as JSON; its message is fixed and echoes nothing of it. */
+export class MalformedBodyError extends Error {}
+
 /**
  * A request for a known path with a method it is not served with (found by the
  * exception filter from a 404 that no route matched).
@@ -71,6 +74,7 @@ export const PROBLEM_KINDS = {
     error: 'MethodNotAllowed',
     title: 'Method not allowed',
   },
+  'request-timeout': { status: 408, error: 'RequestTimeout', title: 'Request timeout' },
   'invalid-transition': { status: 409, error: 'Conflict', title: 'Invalid state transition' },
   'request-in-flight': { status: 409, error: 'Conflict', title: 'Request in flight' },
   'payload-too-large': { status: 413, error: 'PayloadTooLarge', title: 'Request body too large' },
@@ -85,6 +89,11 @@ export const PROBLEM_KINDS = {
     title: 'Idempotency key reused',
   },
   'rate-limited': { status: 429, error: 'TooManyRequests', title: 'Too many requests' },
+  'request-header-fields-too-large': {
+    status: 431,
+    error: 'RequestHeaderFieldsTooLarge',
+    title: 'Request headers too large',
+  },
   'internal-error': { status: 500, error: 'InternalServerError', title: 'Internal server error' },
   'service-unavailable': {
     status: 503,
@@ -146,6 +155,9 @@ function classify(exception: unknown): Classified {
   if (exception instanceof RequestValidationError) {
     return { type: 'validation-error', message: exception.message, details: exception.details };
   }
+  if (exception instanceof MalformedBodyError) {
+    return { type: 'malformed-request', message: exception.message };
+  }
   if (exception instanceof MethodNotAllowedError) {
     return {
       type: 'method-not-allowed',
@@ -188,9 +200,6 @@ function classify(exception: unknown): Classified {
       break;
   }
   if (isHttpError(exception) && exception.status >= 400 && exception.status < 500) {
-    if (exception.type === 'entity.parse.failed') {
-      return { type: 'malformed-request', message: 'Request body is not valid JSON' };
-    }
     if (exception.type === 'entity.too.large') {
       return { type: 'payload-too-large', message: 'Request body exceeds the 1 MiB limit' };
     }

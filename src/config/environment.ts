@@ -117,6 +117,18 @@ export class Environment {
   @Min(10)
   WORKER_POLL_INTERVAL_MS = 500;
 
+  /** Longest wait for a request's headers, then 408 and the connection closed. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  HTTP_HEADERS_TIMEOUT_MS = 10000;
+
+  /** Longest wait for a whole request, body included, then 408 and the connection closed. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  HTTP_REQUEST_TIMEOUT_MS = 30000;
+
   @Transform(toInteger)
   @IsInt()
   @Min(0)
@@ -173,15 +185,19 @@ const SECRET_VARIABLES = new Set(['API_KEYS', 'DATABASE_URL']);
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
   const environment = plainToInstance(Environment, raw, { exposeDefaultValues: true });
   const errors = validateSync(environment, { forbidUnknownValues: false });
-  if (errors.length > 0) {
-    const problems = errors.map((error) => {
-      const reasons = Object.values(error.constraints ?? {}).join('; ');
-      const shown = SECRET_VARIABLES.has(error.property)
-        ? '[redacted]'
-        : JSON.stringify(error.value);
-      return `${error.property}=${shown}: ${reasons}`;
-    });
-    throw new Error(`Invalid configuration: ${problems.join(', ')}`);
+  const problems = errors.map((error) => {
+    const reasons = Object.values(error.constraints ?? {}).join('; ');
+    const shown = SECRET_VARIABLES.has(error.property) ? '[redacted]' : JSON.stringify(error.value);
+    return `${error.property}=${shown}: ${reasons}`;
+  });
+  if (
+    errors.length === 0 &&
+    environment.HTTP_HEADERS_TIMEOUT_MS > environment.HTTP_REQUEST_TIMEOUT_MS
+  ) {
+    problems.push(
+      `HTTP_HEADERS_TIMEOUT_MS=${environment.HTTP_HEADERS_TIMEOUT_MS}: must not exceed HTTP_REQUEST_TIMEOUT_MS (${environment.HTTP_REQUEST_TIMEOUT_MS})`,
+    );
   }
+  if (problems.length > 0) throw new Error(`Invalid configuration: ${problems.join(', ')}`);
   return environment;
 }

@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, parseIdempotencyKey, requestFingerprint, sha256 } from './idempotency-key';
+import {
+  canonicalJson,
+  inFlightRetryAfterSeconds,
+  parseIdempotencyKey,
+  requestFingerprint,
+  sha256,
+} from './idempotency-key';
 
 describe('parseIdempotencyKey', () => {
   it.each([
@@ -89,5 +95,24 @@ describe('requestFingerprint', () => {
       '{"a":{"c":null,"d":1},"b":[true,"x"]}',
     );
     expect(canonicalJson(undefined)).toBe('null');
+  });
+});
+
+describe('inFlightRetryAfterSeconds', () => {
+  it.each([
+    [0, 30_000, 1],
+    [20, 29_980, 1],
+    [999, 29_000, 1],
+    [1001, 29_000, 1],
+    [1600, 28_400, 2],
+    [5000, 25_000, 5],
+    [4200, 25_800, 4],
+    [5030, 24_970, 5],
+    [25_000, 3000, 3],
+    [25_000, 2100, 3],
+    [40_000, -1000, 1],
+    [-50, 30_000, 1],
+  ])('a claim %d ms old, %d ms before takeover: %d s', (age, remaining, seconds) => {
+    expect(inFlightRetryAfterSeconds(age, remaining)).toBe(seconds);
   });
 });

@@ -34,3 +34,16 @@ export const sha256 = (text: string): string => createHash('sha256').update(text
 /** What makes two requests "the same": method, path and canonical body. */
 export const requestFingerprint = (method: string, path: string, body: unknown): string =>
   sha256(`${method} ${path} ${canonicalJson(body ?? null)}`);
+
+/**
+ * Seconds a client should wait before asking again about a request still in flight with
+ * its key: about as long as that request has run so far (one that started a moment ago
+ * will likely end in a moment; one that has run for 5 s may need as long again), at least
+ * 1 s, and never past the moment its claim may be taken over (when a crashed instance
+ * abandoned it).
+ */
+export function inFlightRetryAfterSeconds(ageMs: number, lockRemainingMs: number): number {
+  const estimate = Math.round(Math.max(ageMs, 0) / 1000);
+  const takeover = Math.ceil(Math.max(lockRemainingMs, 0) / 1000);
+  return Math.max(1, Math.min(estimate, takeover));
+}

@@ -11,7 +11,12 @@ export interface Claim {
 export type StoredKey = Pick<
   IdempotencyKeyEntity,
   'fingerprint' | 'response_status' | 'response_body'
->;
+> & {
+  /** How long ago the claim was taken, in milliseconds. */
+  age_ms: number;
+  /** How long until an unfinished claim may be taken over, in milliseconds (negative: it may). */
+  lock_remaining_ms: number;
+};
 
 /** Every statement on idempotency_keys. */
 @Injectable()
@@ -50,7 +55,10 @@ export class IdempotencyKeysRepository {
     const [row] = await this.db.query<StoredKey>(
       {
         name: 'find-idempotency-key',
-        text: `SELECT fingerprint, response_status, response_body FROM idempotency_keys
+        text: `SELECT fingerprint, response_status, response_body,
+                      (extract(epoch FROM now() - created_at) * 1000)::float8 AS age_ms,
+                      (extract(epoch FROM locked_until - now()) * 1000)::float8 AS lock_remaining_ms
+                 FROM idempotency_keys
                 WHERE scope = $1 AND key = $2`,
       },
       [scope, key],

@@ -5,15 +5,13 @@ import { PinoLogger } from 'nestjs-pino';
 import { IdempotencyKeyReusedError, RequestInFlightError } from '../common/domain-errors';
 import { Environment } from '../config/environment';
 import type { Transaction } from '../database/database';
+import { inFlightRetryAfterSeconds } from './idempotency-key';
 import { Claim, IdempotencyKeysRepository } from './idempotency-keys.repository';
 
 export type ClaimOutcome =
   { kind: 'claimed'; claim: Claim } | { kind: 'replay'; status: number; body: string };
 
-/**
- * A request with this key is still running: it normally finishes in milliseconds,
- * so the client is told to ask again in a second, not when the claim would expire.
- */
+/** When the claim's state is not known (it was lost or keeps changing hands): ask again in a second. */
 const IN_FLIGHT_RETRY_AFTER_SECONDS = 1;
 
 /**
@@ -58,7 +56,9 @@ export class IdempotencyService implements OnApplicationBootstrap, OnApplication
       if (!stored) continue; // released (5xx) between the two statements: try again
       if (stored.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
       if (stored.response_status === null || stored.response_body === null) {
-        throw new RequestInFlightError(IN_FLIGHT_RETRY_AFTER_SECONDS);
+        throw new RequestInFlightError(
+          inFlightRetryAfterSeconds(stored.age_ms, stored.lock_remaining_ms),
+        );
       }
       return { kind: 'replay', status: stored.response_status, body: stored.response_body };
     }

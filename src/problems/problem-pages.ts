@@ -15,7 +15,7 @@ const PAGES: Record<ProblemType, PageText> = {
   },
   'malformed-request': {
     meaning:
-      'The request could not be read: its body is not valid JSON, or it holds a value the service cannot store.',
+      'The request could not be read: it is not valid HTTP (answered by the server before the request reaches the API, so `instance` may be missing), its body is not valid JSON or not valid UTF-8, or it holds a value the service cannot store.',
     remedy: 'Send a body that is valid JSON, shaped as the API documentation at `/docs` says.',
   },
   unauthorized: {
@@ -36,6 +36,12 @@ const PAGES: Record<ProblemType, PageText> = {
   'method-not-allowed': {
     meaning: 'The path exists, but it is not served with this method.',
     remedy: 'Use one of the methods listed in the `Allow` header of the answer.',
+  },
+  'request-timeout': {
+    meaning:
+      'The request did not arrive in time: its headers (`HTTP_HEADERS_TIMEOUT_MS`, 10 s by default) or all of it, body included (`HTTP_REQUEST_TIMEOUT_MS`, 30 s by default), took longer than the service waits. The connection is closed.',
+    remedy:
+      'Send the whole request promptly, on a new connection. A POST sent with an `Idempotency-Key` is safe to send again with the same key.',
   },
   'invalid-transition': {
     meaning:
@@ -65,6 +71,11 @@ const PAGES: Record<ProblemType, PageText> = {
   'rate-limited': {
     meaning: 'This client sent more requests in the last minute than the service allows.',
     remedy: 'Wait the number of seconds in `Retry-After` before sending more.',
+  },
+  'request-header-fields-too-large': {
+    meaning:
+      'The request line and headers together are larger than the service reads (16 KiB). The connection is closed.',
+    remedy: 'Send fewer or shorter headers (large cookies are the usual cause).',
   },
   'internal-error': {
     meaning:

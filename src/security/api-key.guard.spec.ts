@@ -3,6 +3,7 @@ import type { ConfigService } from '@nestjs/config';
 import { aRequest, fakeHttp } from '../../test/unit/fake-http';
 import type { Environment } from '../config/environment';
 import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeys } from './api-keys';
 
 const KEY_A = 'a3f1c6d2e9b84f0a9c1d2e3f4a5b6c7d';
 const KEY_B = 'key-b-0123456789';
@@ -11,7 +12,7 @@ const KEY_B = 'key-b-0123456789';
 function guarded(keys: string[], request = aRequest()) {
   const config = { get: () => keys } as unknown as ConfigService<Environment, true>;
   const http = fakeHttp(request);
-  const guard = new ApiKeyGuard(config, http.adapterHost);
+  const guard = new ApiKeyGuard(new ApiKeys(config), http.adapterHost);
   return { http, check: () => guard.canActivate(http.context) };
 }
 

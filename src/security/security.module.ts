@@ -4,6 +4,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { Environment } from '../config/environment';
 import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeys } from './api-keys';
 
 const MINUTE_MS = 60_000;
 
@@ -30,8 +31,10 @@ const MINUTE_MS = 60_000;
     }),
   ],
   providers: [
+    ApiKeys,
     { provide: APP_GUARD, useClass: ThrottlerGuard },
     { provide: APP_GUARD, useClass: ApiKeyGuard },
   ],
+  exports: [ApiKeys],
 })
 export class SecurityModule {}
