@@ -320,6 +320,17 @@ describe('toProblem', () => {
     });
   });
 
+  it('names the methods a path allows, in the message and in Allow', () => {
+    const problem = toProblem(
+      new MethodNotAllowedError('PATCH', '/records/x', ['GET', 'HEAD']),
+      '/records/x',
+      'req_1',
+    );
+    expect(problem.status).toBe(405);
+    expect(problem.body.message).toBe('PATCH is not allowed on /records/x; allowed: GET, HEAD');
+    expect(problem.headers).toEqual({ Allow: 'GET, HEAD' });
+  });
+
   it('names a validation error without details generically', () => {
     expect(toProblem(new RequestValidationError([]), '/records', 'req_3').body).toMatchObject({
       message: 'Request validation failed',
