@@ -92,6 +92,10 @@ describe('classifyDatabaseError', () => {
     expect(classifyDatabaseError(queryFailed(code))).toBe('unknown');
   });
 
+  it('a statement failure whose driver error has no code and no message is unknown', () => {
+    expect(classifyDatabaseError(new QueryFailedError('SELECT 1', [], {}))).toBe('unknown');
+  });
+
   it.each([
     ['a TypeError', new TypeError('x is undefined')],
     ['an Error with an unknown code', pgError('ERR_SOMETHING')],

@@ -210,6 +210,11 @@ describe('toProblem', () => {
       malformed('short and stout', 418, 'IAmATeapot'),
     ],
     [
+      'a 422 listing several messages (a 4xx the table does not name)',
+      new HttpException({ message: ['a must be a number', 'b should not be empty'] }, 422),
+      malformed('a must be a number; b should not be empty', 422, 'UnprocessableEntity'),
+    ],
+    [
       'a 4xx with no reason phrase',
       new HttpException('client closed request', 499),
       malformed('client closed request', 499, 'BadRequest'),
@@ -265,6 +270,11 @@ describe('toProblem', () => {
     ],
     ['a 500 from middleware', httpError(500, 'secret detail'), INTERNAL],
     ['a 399 from middleware', httpError(399, 'secret detail'), INTERNAL],
+    [
+      'an error whose status is the text "400", not a number',
+      Object.assign(new Error('secret detail'), { status: '400' }),
+      INTERNAL,
+    ],
     ['the database down (57P01)', queryFailed('57P01', 'terminating connection'), UNAVAILABLE],
     [
       'a value PostgreSQL cannot store (22P05)',
@@ -314,6 +324,17 @@ describe('toProblem', () => {
       headers: {},
       unexpected: false,
     });
+  });
+
+  it('names the methods a path allows, in the message and in Allow', () => {
+    const problem = toProblem(
+      new MethodNotAllowedError('PATCH', '/records/x', ['GET', 'HEAD']),
+      '/records/x',
+      'req_1',
+    );
+    expect(problem.status).toBe(405);
+    expect(problem.body.message).toBe('PATCH is not allowed on /records/x; allowed: GET, HEAD');
+    expect(problem.headers).toEqual({ Allow: 'GET, HEAD' });
   });
 
   it('names a validation error without details generically', () => {

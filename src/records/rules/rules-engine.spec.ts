@@ -132,6 +132,13 @@ describe('evaluate operators and order', () => {
     );
   });
 
+  it('missing and exists look at presence only, whatever value the condition also gives', () => {
+    expect(verdictOf([{ field: 'a', op: 'missing', value: 1 }], {})).toBe('hit');
+    expect(verdictOf([{ field: 'a', op: 'missing', value: 1 }], { a: 1 })).toBe('miss');
+    expect(verdictOf([{ field: 'a', op: 'exists', value: 1 }], { a: 2 })).toBe('hit');
+    expect(verdictOf([{ field: 'a', op: 'exists', value: 1 }], {})).toBe('miss');
+  });
+
   it('eq never confuses a missing field with null', () => {
     expect(verdictOf([{ field: 'a', op: 'eq', value: null }], {})).toBe('miss');
     expect(verdictOf([{ field: 'a', op: 'ne', value: null }], {})).toBe('hit');

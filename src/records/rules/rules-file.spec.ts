@@ -115,6 +115,16 @@ describe('parseRuleSet', () => {
       'rules[0] ("big").score: score must not be greater than 1',
     ],
     [
+      'a rule that is null',
+      { rules: [null] },
+      'rules[0]: each value in nested property rules must be either object or array',
+    ],
+    [
+      'a requirement that is null',
+      { requirements: [null], rules: [rule()] },
+      'requirements[0]: each value in nested property requirements must be either object or array',
+    ],
+    [
       'a negative score',
       { rules: [rule({ score: -0.01 })] },
       'rules[0] ("r").score: score must not be less than 0',
