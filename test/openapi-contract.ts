@@ -13,8 +13,11 @@ export interface Exchange {
   body: Buffer;
 }
 
-/** The Swagger UI and the document itself are served beside the API, not described by it. */
-const UNDESCRIBED = /^\/docs(?:-json|\/|$)/;
+/**
+ * The Swagger UI, the document itself and the operations console (a page and its
+ * assets) are served beside the API, not described by it.
+ */
+const UNDESCRIBED = /^\/(?:docs(?:-json|\/|$)|console(?:\/|$))/;
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 
