@@ -7,6 +7,7 @@ import { LoggingModule, LoggingOptions, RequestLogging } from './common/request-
 import { RouteTable } from './common/route-table';
 import { AppValidationPipe } from './common/validation';
 import { validateEnvironment } from './config/environment';
+import { ConsoleModule } from './console/console.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -30,6 +31,7 @@ export interface AppOptions {
     RecordsModule,
     ReportsModule,
     ProblemsModule,
+    ConsoleModule,
   ],
   providers: [
     RouteTable,

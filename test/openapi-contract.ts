@@ -14,10 +14,12 @@ export interface Exchange {
 }
 
 /**
- * The Swagger UI and the document itself are served beside the API, not described by it
- * (the page at /docs loads its assets relative to /, so they answer at the root too).
+ * The Swagger UI (its page at /docs loads its assets relative to it, so from the root),
+ * the document itself and the operations console (a page and its assets) are served
+ * beside the API, not described by it.
  */
-const UNDESCRIBED = /^\/(?:docs(?:-json|\/|$)|swagger-ui[\w.-]*$|favicon-\d+x\d+\.png$)/;
+const UNDESCRIBED =
+  /^\/(?:docs(?:-json|\/|$)|console(?:\/|$)|swagger-ui[\w.-]*\.(?:css|js)$|favicon-\d+x\d+\.png$)/;
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/;
 

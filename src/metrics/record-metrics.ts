@@ -43,8 +43,8 @@ export class RecordMetrics {
     this.processedTotal.inc({ outcome });
   }
 
-  /** Call once a retry has committed. */
-  retried(): void {
-    this.retriedTotal.inc();
+  /** Call once a retry (or a bulk retry of `count` records) has committed. */
+  retried(count = 1): void {
+    this.retriedTotal.inc(count);
   }
 }

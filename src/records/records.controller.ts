@@ -21,6 +21,7 @@ import { Context, RequestContext } from '../common/request-context.decorator';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { CreateRecordDto } from './dto/create-record.dto';
 import { ListRecordsQuery } from './dto/list-records.query';
+import { RetryFailedDto, RetryFailedResponse } from './dto/retry-failed.dto';
 import { RecordEventResponse, RecordPageResponse, RecordResponse } from './dto/record.response';
 import { RecordsService } from './records.service';
 
@@ -79,6 +80,33 @@ export class RecordsController {
     const record = await this.records.create(dto, context);
     response.setHeader('Location', `/records/${record.id}`);
     return record;
+  }
+
+  @Post('retry')
+  @HttpCode(200)
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiIdempotencyKeyHeader()
+  @ApiOperation({
+    summary: 'Send failed records matching a filter back to pending (bulk retry)',
+    description:
+      'Up to `limit` failed records, oldest first, each with its `failed -> pending` event under ' +
+      'this request id, as a single retry. Records that a concurrent retry holds are skipped, ' +
+      'never retried twice.',
+  })
+  @ApiOkResponse({ type: RetryFailedResponse, headers: REPLAYED_RESPONSE_HEADER })
+  @ApiProblems(
+    'validation-error',
+    'malformed-request',
+    'payload-too-large',
+    'unsupported-media-type',
+    'request-in-flight',
+    'idempotency-key-reused',
+  )
+  retryFailed(
+    @Body() dto: RetryFailedDto,
+    @Context() context: RequestContext,
+  ): Promise<RetryFailedResponse> {
+    return this.records.retryFailed(dto, context);
   }
 
   @Get()

@@ -4,7 +4,7 @@ import { Database, NamedStatement, Transaction } from '../database/database';
 import { RecordEventEntity } from './record-event.entity';
 import { newRecordId } from './record-id';
 import { RecordEntity } from './record.entity';
-import { Transition } from './record-status';
+import { RecordStatus, Transition } from './record-status';
 
 /** The records columns every statement returns, in the order of the contract. */
 export const RECORD_COLUMNS = `id, created_at, updated_at, processed_at, status, source, category,
@@ -77,6 +77,13 @@ export interface RecordFilter {
   source?: string;
 }
 
+/** Which records a claim takes: a status, with the equality filters and a created range. */
+export interface RecordClaimFilter extends RecordFilter {
+  status: RecordStatus;
+  createdFrom?: Date;
+  createdBefore?: Date;
+}
+
 export interface RecordListQuery extends RecordFilter {
   createdFrom?: Date;
   createdBefore?: Date;
@@ -116,20 +123,23 @@ export class RecordsRepository {
   }
 
   /**
-   * Up to `limit` pending records, oldest first, locked until `tx` ends. SKIP LOCKED
-   * lets any number of workers share the queue: rows another transaction holds are
-   * passed over, never processed twice.
+   * Up to `limit` records matching `filter`, oldest first, locked until `tx` ends: the
+   * worker's pending batch and bulk retry's failed records. SKIP LOCKED lets any number
+   * of claimers (on any instance) share the rows without waiting: rows another
+   * transaction holds are passed over, so none is claimed twice, and a single
+   * process/retry waits at most for one row lock.
    */
-  claimPending(limit: number, tx: Transaction): Promise<RecordEntity[]> {
-    return tx.manager
-      .createQueryBuilder(RecordEntity, 'r')
-      .where(`r.status = 'pending'`)
-      .orderBy('r.created_at')
-      .addOrderBy('r.id')
-      .limit(limit)
-      .setLock('pessimistic_write')
-      .setOnLocked('skip_locked')
-      .getMany();
+  claim(filter: RecordClaimFilter, limit: number, tx: Transaction): Promise<RecordEntity[]> {
+    const where = this.conditions(filter);
+    return this.db.query<RecordEntity>(
+      {
+        text: `SELECT ${RECORD_COLUMNS} FROM records ${where.sql}
+              ORDER BY created_at, id LIMIT ${where.param(limit)}
+              FOR UPDATE SKIP LOCKED`,
+      },
+      where.params,
+      tx,
+    );
   }
 
   /** Writes `transition` of a record locked in `tx`, with its event; null if it was not in `from`. */

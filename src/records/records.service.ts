@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InvalidTransitionError, RecordNotFoundError } from '../common/domain-errors';
-import { parseInstant } from '../common/iso-instant';
 import { RequestContext } from '../common/request-context.decorator';
-import { Database } from '../database/database';
+import { Database, Transaction } from '../database/database';
 import { ProcessingOutcome, RecordMetrics } from '../metrics/record-metrics';
 import { RecordCountsRepository } from '../reports/record-counts.repository';
 import { CreateRecordDto } from './dto/create-record.dto';
+import { toCreatedRangeCriteria } from './dto/created-range.filter';
 import { ListRecordsQuery } from './dto/list-records.query';
+import { RetryFailedDto, RetryFailedResponse } from './dto/retry-failed.dto';
 import {
   RecordEventResponse,
   RecordPageResponse,
@@ -14,8 +15,9 @@ import {
   toRecordEventResponse,
   toRecordResponse,
 } from './dto/record.response';
-import { decide, RecordAction, RecordStatus } from './record-status';
-import { RecordsRepository } from './records.repository';
+import { RecordEntity } from './record.entity';
+import { decide, RecordAction } from './record-status';
+import { RecordClaimFilter, RecordsRepository } from './records.repository';
 import { RuleSet } from './rules/rule-set';
 
 export const RULE_SET = Symbol('RULE_SET');
@@ -54,13 +56,7 @@ export class RecordsService {
   }
 
   async list(query: ListRecordsQuery): Promise<RecordPageResponse> {
-    const filter = {
-      status: query.status,
-      category: query.category,
-      source: query.source,
-      createdFrom: query.created_after ? parseInstant(query.created_after)?.at : undefined,
-      createdBefore: query.created_before ? parseInstant(query.created_before)?.at : undefined,
-    };
+    const filter = { ...toCreatedRangeCriteria(query), status: query.status };
     // Without a time window the total comes from the rollups, which do not grow
     // with the table; with one, it is counted.
     const timeWindow = filter.createdFrom !== undefined || filter.createdBefore !== undefined;
@@ -129,22 +125,54 @@ export class RecordsService {
    * one transaction.
    */
   async processPendingBatch(limit: number, context: RequestContext): Promise<number> {
-    const outcomes = await this.db.transaction(async (tx) => {
-      const done: RecordStatus[] = [];
-      for (const claimed of await this.records.claimPending(limit, tx)) {
-        const decision = decide(claimed, 'process', this.ruleSet);
-        if (!decision.allowed) continue;
-        const updated = await this.records.applyTransition(
-          claimed,
-          decision.transition,
-          context.requestId,
-          tx,
-        );
-        if (updated) done.push(updated.status);
-      }
-      return done;
+    const updated = await this.db.transaction((tx) =>
+      this.transitionClaimed({ status: 'pending' }, 'process', limit, context, tx),
+    );
+    for (const record of updated) this.metrics.processed(record.status as ProcessingOutcome);
+    return updated.length;
+  }
+
+  /**
+   * Bulk retry: up to `limit` failed records matching `filter`, oldest first, back to
+   * pending in one transaction, each with its event under this request's id. Records
+   * another transaction holds (a concurrent bulk or single retry) are skipped, never
+   * retried twice.
+   */
+  async retryFailed(dto: RetryFailedDto, context: RequestContext): Promise<RetryFailedResponse> {
+    const filter = { ...toCreatedRangeCriteria(dto), status: 'failed' as const };
+    const response = await this.db.transaction(async (tx) => {
+      const updated = await this.transitionClaimed(filter, 'retry', dto.limit, context, tx);
+      const body: RetryFailedResponse = {
+        retried: updated.length,
+        ids: updated.map((record) => record.id),
+      };
+      await context.idempotency?.save(tx, body);
+      return body;
     });
-    for (const status of outcomes) this.metrics.processed(status as ProcessingOutcome);
-    return outcomes.length;
+    this.metrics.retried(response.retried);
+    return response;
+  }
+
+  /** Claims records (see RecordsRepository.claim) and applies `action` to each, in `tx`. */
+  private async transitionClaimed(
+    filter: RecordClaimFilter,
+    action: RecordAction,
+    limit: number,
+    context: RequestContext,
+    tx: Transaction,
+  ): Promise<RecordEntity[]> {
+    const done: RecordEntity[] = [];
+    for (const claimed of await this.records.claim(filter, limit, tx)) {
+      const decision = decide(claimed, action, this.ruleSet);
+      if (!decision.allowed) continue;
+      const updated = await this.records.applyTransition(
+        claimed,
+        decision.transition,
+        context.requestId,
+        tx,
+      );
+      if (updated) done.push(updated);
+    }
+    return done;
   }
 }

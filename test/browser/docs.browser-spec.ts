@@ -1,19 +1,6 @@
-import { AddressInfo } from 'node:net';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { resetDatabase, startTestApp, TestApp } from '../app';
-
-/** Debian's chromium package; playwright-core brings no browser of its own. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { launchBrowser, listen } from './browser';
 
 /** Every route of the contract; others may be listed too. */
 const ROUTES = [
@@ -25,6 +12,7 @@ const ROUTES = [
   'GET /records/{id}/events',
   'POST /records/{id}/process',
   'POST /records/{id}/retry',
+  'POST /records/retry',
   'GET /reports/summary',
 ];
 
@@ -37,10 +25,8 @@ describe('API docs in a real browser', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    const { port } = t.app.getHttpServer().address() as AddressInfo;
-    baseUrl = `http://127.0.0.1:${port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    baseUrl = await listen(t);
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,9 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { CategorySourceFilter } from '../../common/category-source.filter';
-import { IsIsoInstant } from '../../common/iso-instant';
 import { RECORD_STATUSES, RecordStatus } from '../record-status';
+import { CreatedRangeFilter } from './created-range.filter';
 
 export const MAX_LIMIT = 200;
 export const SORT_FIELDS = ['created_at', 'status', 'category', 'source'] as const;
@@ -16,27 +15,11 @@ export type SortField = (typeof SORT_FIELDS)[number];
 export const toInteger = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;
 
-export class ListRecordsQuery extends CategorySourceFilter {
+export class ListRecordsQuery extends CreatedRangeFilter {
   @ApiPropertyOptional({ enum: RECORD_STATUSES })
   @IsOptional()
   @IsIn(RECORD_STATUSES)
   status?: RecordStatus;
-
-  @ApiPropertyOptional({
-    description: 'ISO-8601; records created at or after this instant.',
-    example: '2026-01-01T00:00:00Z',
-  })
-  @IsOptional()
-  @IsIsoInstant()
-  created_after?: string;
-
-  @ApiPropertyOptional({
-    description: 'ISO-8601; records created before this instant.',
-    example: '2026-02-01T00:00:00Z',
-  })
-  @IsOptional()
-  @IsIsoInstant()
-  created_before?: string;
 
   @ApiPropertyOptional({
     type: 'integer',

@@ -1,0 +1,416 @@
+// The operations console: plain DOM code on the service's own API, no build step.
+// Everything is text (textContent), never HTML built from data.
+
+const KEY_STORAGE = 'workflow-console.api-key';
+const REFRESH_MS = 5000;
+const MAX_BULK_RETRY = 1000;
+
+const $ = (selector) => document.querySelector(selector);
+const keysRequired = document.querySelector('meta[name="api-keys"]')?.content === 'required';
+
+const state = { offset: 0, total: 0, openId: null };
+
+/** An element with text and attributes. */
+function el(tag, text, attributes = {}) {
+  const node = document.createElement(tag);
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  return node;
+}
+
+const formatTime = (iso) => (iso ? new Date(iso).toLocaleString() : '–');
+
+// ---------------------------------------------------------------- the API key
+
+const storedKey = () => sessionStorage.getItem(KEY_STORAGE);
+
+function showKeyState(message) {
+  const key = storedKey();
+  const ask = keysRequired && (!key || message);
+  $('#api-key').hidden = !ask;
+  $('#api-key-message').textContent =
+    message ?? 'This service needs an API key for actions (reading needs none).';
+  $('#api-key-status').hidden = !key || Boolean(ask);
+}
+
+$('#api-key-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const key = $('#api-key-input').value.trim();
+  if (!key) return;
+  sessionStorage.setItem(KEY_STORAGE, key);
+  $('#api-key-input').value = '';
+  showKeyState();
+  report('API key kept for this tab.');
+});
+
+$('#api-key-forget').addEventListener('click', () => {
+  sessionStorage.removeItem(KEY_STORAGE);
+  showKeyState();
+  report('API key forgotten.');
+  if (keysRequired) $('#api-key-input').focus();
+});
+
+// ---------------------------------------------------------------- HTTP
+
+class ApiError extends Error {
+  constructor(response, body) {
+    super(body?.message ?? `${response.status} ${response.statusText}`);
+    this.status = response.status;
+    this.requestId = response.headers.get('x-request-id') ?? body?.request_id ?? null;
+    this.details = body?.details ?? [];
+  }
+}
+
+async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const key = storedKey();
+  if (method !== 'GET' && key) headers['X-API-Key'] = key;
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = null;
+  }
+  if (!response.ok) throw new ApiError(response, parsed);
+  return { body: parsed, requestId: response.headers.get('x-request-id') };
+}
+
+const describeError = (error) => {
+  const details = error.details?.length
+    ? `: ${error.details.map((d) => d.message).join('; ')}`
+    : '';
+  return `${error.message}${details}`;
+};
+
+function showError(selector, error) {
+  const node = $(selector);
+  node.hidden = !error;
+  node.textContent = error ? describeError(error) : '';
+}
+
+/** One line in the activity log, newest first, with the request id of what it did. */
+function report(message, requestId, failed = false) {
+  const item = el('li', message, { class: failed ? 'error' : 'ok' });
+  if (requestId) {
+    item.append(' Request id: ');
+    item.append(el('code', requestId, { class: 'request-id' }));
+  }
+  $('#activity').prepend(item);
+  while ($('#activity').children.length > 8) $('#activity').lastElementChild.remove();
+}
+
+/** A POST from a button: reports the outcome, asks for a key again when refused. */
+async function act(description, method, path, body) {
+  if (keysRequired && !storedKey()) {
+    showKeyState('Enter the API key first: this service needs one for actions.');
+    $('#api-key-input').focus();
+    return null;
+  }
+  try {
+    const result = await api(method, path, body);
+    return result;
+  } catch (error) {
+    if (error.status === 401) {
+      sessionStorage.removeItem(KEY_STORAGE);
+      showKeyState(`The API key was refused (${error.message}). Enter a valid key and try again.`);
+      report(`${description}: refused, the API key was not accepted.`, error.requestId, true);
+      $('#api-key-input').focus();
+    } else {
+      report(`${description}: ${describeError(error)}`, error.requestId, true);
+    }
+    return null;
+  }
+}
+
+// ---------------------------------------------------------------- overview
+
+async function refreshOverview() {
+  const form = new FormData($('#overview-form'));
+  const query = new URLSearchParams();
+  for (const name of ['date_from', 'date_to']) {
+    if (form.get(name)) query.set(name, form.get(name));
+  }
+  try {
+    const { body } = await api('GET', `/reports/summary?${query}`);
+    showError('#overview-error', null);
+    $('[data-count="total"]').textContent = body.total_records;
+    for (const status of ['pending', 'processed', 'failed']) {
+      $(`[data-count="${status}"]`).textContent = body.by_status[status];
+    }
+    const rows = Object.entries(body.by_category)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([category, count]) => {
+        const row = el('tr');
+        row.append(el('th', category, { scope: 'row' }), el('td', count, { class: 'number' }));
+        return row;
+      });
+    if (rows.length === 0) {
+      const row = el('tr');
+      row.append(el('td', 'No records', { colspan: '2' }));
+      rows.push(row);
+    }
+    $('#categories tbody').replaceChildren(...rows);
+    $('#overview-updated').textContent = `Updated ${new Date().toLocaleTimeString()}.`;
+  } catch (error) {
+    showError('#overview-error', error);
+  }
+}
+
+$('#overview-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  void refreshOverview();
+});
+
+// ---------------------------------------------------------------- records
+
+/** The table's filters as the API takes them (datetime-local read as local time). */
+function recordFilters() {
+  const form = new FormData($('#records-form'));
+  const filters = {};
+  for (const name of ['status', 'category', 'source']) {
+    const value = String(form.get(name) ?? '').trim();
+    if (value) filters[name] = value;
+  }
+  for (const name of ['created_after', 'created_before']) {
+    const value = String(form.get(name) ?? '');
+    if (value) {
+      const at = new Date(value);
+      filters[name] = Number.isNaN(at.getTime()) ? value : at.toISOString();
+    }
+  }
+  return filters;
+}
+
+function actionButtons(record, onDone) {
+  const buttons = [];
+  if (record.status === 'pending') {
+    const process = el('button', 'Process', {
+      type: 'button',
+      'aria-label': `Process record ${record.id}`,
+    });
+    process.addEventListener('click', () => runAction(record, 'process', onDone));
+    buttons.push(process);
+  }
+  if (record.status === 'failed') {
+    const retry = el('button', 'Retry', {
+      type: 'button',
+      'aria-label': `Retry record ${record.id}`,
+    });
+    retry.addEventListener('click', () => runAction(record, 'retry', onDone));
+    buttons.push(retry);
+  }
+  return buttons;
+}
+
+async function runAction(record, action, onDone) {
+  const verb = action === 'process' ? 'Process' : 'Retry';
+  const result = await act(
+    `${verb} record ${record.id}`,
+    'POST',
+    `/records/${record.id}/${action}`,
+  );
+  if (result) {
+    const outcome =
+      result.body.status === 'failed' ? `failed: ${result.body.error}` : result.body.status;
+    report(`${verb} record ${record.id}: now ${outcome}.`, result.requestId);
+  }
+  await Promise.all([loadRecords(), refreshOverview(), onDone?.()]);
+}
+
+async function loadRecords() {
+  const form = new FormData($('#records-form'));
+  const limit = Number(form.get('limit'));
+  const query = new URLSearchParams({
+    ...recordFilters(),
+    sort_by: String(form.get('sort_by')),
+    sort_order: String(form.get('sort_order')),
+    limit: String(limit),
+    offset: String(state.offset),
+  });
+  try {
+    const { body } = await api('GET', `/records?${query}`);
+    showError('#records-error', null);
+    state.total = body.total;
+    const rows = body.items.map((record) => {
+      const row = el('tr', undefined, { 'data-id': record.id, 'data-status': record.status });
+      const open = el('button', 'Open', {
+        type: 'button',
+        'aria-label': `Open record ${record.id}`,
+      });
+      open.addEventListener('click', () => openRecord(record.id));
+      const outcome =
+        record.status === 'failed'
+          ? el('td', record.error, { class: 'error-text' })
+          : el('td', record.classification ? `${record.classification} (${record.score})` : '–');
+      const actions = el('td', undefined, { class: 'actions' });
+      actions.append(open, ...actionButtons(record));
+      row.append(
+        el('td', formatTime(record.created_at)),
+        el('td', undefined, { class: 'status' }),
+        el('td', record.category),
+        el('td', record.source),
+        outcome,
+        el('td', record.attempts, { class: 'number' }),
+        actions,
+      );
+      row.children[1].append(el('span', record.status, { class: `badge ${record.status}` }));
+      return row;
+    });
+    if (rows.length === 0) {
+      const row = el('tr');
+      row.append(el('td', 'No records match these filters.', { colspan: '7' }));
+      rows.push(row);
+    }
+    $('#records-table tbody').replaceChildren(...rows);
+    const first = body.items.length ? state.offset + 1 : 0;
+    const last = state.offset + body.items.length;
+    $('#page-position').textContent = `${first}–${last} of ${body.total}`;
+    $('#records-caption').textContent = `Records ${first}–${last} of ${body.total}`;
+    $('#page-previous').disabled = state.offset === 0;
+    $('#page-next').disabled = last >= body.total;
+  } catch (error) {
+    showError('#records-error', error);
+  }
+}
+
+$('#records-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  state.offset = 0;
+  void loadRecords();
+});
+$('#page-previous').addEventListener('click', () => {
+  state.offset = Math.max(0, state.offset - Number(new FormData($('#records-form')).get('limit')));
+  void loadRecords();
+});
+$('#page-next').addEventListener('click', () => {
+  state.offset += Number(new FormData($('#records-form')).get('limit'));
+  void loadRecords();
+});
+
+// ---------------------------------------------------------------- one record
+
+async function openRecord(id) {
+  state.openId = id;
+  $('#detail').hidden = false;
+  try {
+    const [{ body: record }, { body: events }] = await Promise.all([
+      api('GET', `/records/${id}`),
+      api('GET', `/records/${id}/events`),
+    ]);
+    showError('#detail-error', null);
+    $('#detail-heading').textContent = `Record ${record.id}`;
+    const fields = [
+      ['Status', record.status],
+      ['Category', record.category],
+      ['Source', record.source],
+      ['Created', formatTime(record.created_at)],
+      ['Updated', formatTime(record.updated_at)],
+      ['Processed', formatTime(record.processed_at)],
+      ['Classification', record.classification ?? '–'],
+      ['Score', record.score ?? '–'],
+      ['Error', record.error ?? '–'],
+      ['Attempts', record.attempts],
+    ];
+    $('#detail-fields').replaceChildren(
+      ...fields.flatMap(([name, value]) => [el('dt', name), el('dd', value)]),
+    );
+    $('#detail-payload').textContent = JSON.stringify(record.payload, null, 2);
+    $('#detail-events tbody').replaceChildren(
+      ...events.map((event) => {
+        const row = el('tr');
+        row.append(
+          el('td', formatTime(event.at)),
+          el('td', `${event.from_status ?? 'created'} → ${event.to_status}`),
+          el('td', undefined),
+          el('td', event.error ?? '–'),
+        );
+        row.children[2].append(el('code', event.request_id));
+        return row;
+      }),
+    );
+    $('.detail-actions').replaceChildren(...actionButtons(record, () => openRecord(id)));
+  } catch (error) {
+    showError('#detail-error', error);
+  }
+  $('#detail-heading').focus();
+}
+
+$('#detail-close').addEventListener('click', () => {
+  $('#detail').hidden = true;
+  state.openId = null;
+  $('#records-heading').focus();
+});
+
+// ---------------------------------------------------------------- bulk retry
+
+function confirm(text) {
+  const dialog = $('#confirm');
+  $('#confirm-text').textContent = text;
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'confirm'), {
+      once: true,
+    });
+    dialog.returnValue = '';
+    dialog.showModal();
+    $('#confirm-cancel').focus();
+  });
+}
+
+$('#bulk-retry').addEventListener('click', async () => {
+  const { status, ...filters } = recordFilters();
+  if (status && status !== 'failed') {
+    report(
+      `Bulk retry only sends failed records back; the status filter is ${status}.`,
+      null,
+      true,
+    );
+    return;
+  }
+  let total;
+  try {
+    const query = new URLSearchParams({ ...filters, status: 'failed', limit: '1' });
+    total = (await api('GET', `/records?${query}`)).body.total;
+  } catch (error) {
+    showError('#records-error', error);
+    return;
+  }
+  if (total === 0) {
+    report('No failed records match these filters: nothing to retry.');
+    return;
+  }
+  const limit = Math.min(total, MAX_BULK_RETRY);
+  const more = total > limit ? ` (the oldest ${limit} of them now; run it again for the rest)` : '';
+  const described = Object.entries(filters)
+    .map(([name, value]) => `${name} ${value}`)
+    .join(', ');
+  const ok = await confirm(
+    `Retry ${total} failed record${total === 1 ? '' : 's'}${
+      described ? ` matching ${described}` : ''
+    }${more}? They go back to pending.`,
+  );
+  if (!ok) {
+    report('Bulk retry cancelled.');
+    return;
+  }
+  const result = await act('Bulk retry', 'POST', '/records/retry', { ...filters, limit });
+  if (result) {
+    report(`Bulk retry: ${result.body.retried} record(s) sent back to pending.`, result.requestId);
+  }
+  await Promise.all([loadRecords(), refreshOverview()]);
+});
+
+// ---------------------------------------------------------------- start
+
+showKeyState();
+void refreshOverview();
+void loadRecords();
+setInterval(() => {
+  if (document.visibilityState === 'visible') void refreshOverview();
+}, REFRESH_MS);

@@ -1,0 +1,363 @@
+import { join } from 'node:path';
+import { Browser, Page } from 'playwright-core';
+import request from 'supertest';
+import { resetDatabase, startTestApp, TestApp, TestConfig } from '../app';
+import { RecordSeed, seedRecord } from '../builders';
+import { launchBrowser, listen, watchForProblems } from './browser';
+
+const SCREENSHOT = join(__dirname, '..', '..', 'docs', 'console.png');
+const REQUEST_ID = /^req_[A-Za-z0-9_-]{16,}$/;
+
+/** One app on the test database, a browser, and a fresh page on /console for each test. */
+function useConsole(config: TestConfig = {}) {
+  const c = {} as {
+    t: TestApp;
+    baseUrl: string;
+    browser: Browser;
+    page: Page;
+    problems: string[];
+  };
+  beforeAll(async () => {
+    c.t = await startTestApp(config);
+    c.baseUrl = await listen(c.t);
+    c.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await c.browser?.close();
+    await c.t?.app.close();
+  });
+  beforeEach(async () => {
+    await resetDatabase(c.t.db);
+    c.page = await c.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    c.problems = watchForProblems(c.page);
+  });
+  afterEach(async () => {
+    await c.page.close();
+    // No script error, no console error, no request blocked by the CSP, in any test.
+    expect(c.problems).toEqual([]);
+  });
+  return c;
+}
+
+describe('Operations console in a real browser', () => {
+  const c = useConsole();
+
+  const open = async () => {
+    const response = await c.page.goto(`${c.baseUrl}/console`);
+    expect(response?.status()).toBe(200);
+    await c.page.locator('#records-table tbody tr').first().waitFor();
+  };
+  const seed = (records: RecordSeed[]) =>
+    Promise.all(records.map((record) => seedRecord(c.t, record)));
+  const statusOf = async (id: string) =>
+    (await c.t.db.query<{ status: string }[]>('SELECT status FROM records WHERE id = $1', [id]))[0]
+      .status;
+  const rowOf = (id: string) => c.page.locator(`#records-table tr[data-id="${id}"]`);
+  const shownCount = (name: string) => c.page.locator(`[data-count="${name}"]`);
+  const waitForCount = (name: string, value: number) =>
+    c.page.locator(`[data-count="${name}"]`, { hasText: new RegExp(`^${value}$`) }).waitFor();
+  /** Until the table shows exactly `n` records (it is replaced at once). */
+  const waitForRows = async (n: number) => {
+    const rows = c.page.locator('#records-table tbody tr[data-id]');
+    await rows.nth(n).waitFor({ state: 'detached' });
+    await rows.nth(n - 1).waitFor();
+  };
+
+  it('shows the counts /reports/summary gives, and follows them while open', async () => {
+    await seed([
+      { category: 'order', status: 'failed' },
+      { category: 'order', status: 'processed' },
+      { category: 'refund', status: 'failed' },
+      { category: 'refund' },
+      { category: 'invoice' },
+    ]);
+    await open();
+    const summary = (await request(c.t.http).get('/reports/summary').expect(200)).body;
+    await waitForCount('total', summary.total_records);
+
+    await expect(shownCount('total').textContent()).resolves.toBe(String(summary.total_records));
+    for (const status of ['pending', 'processed', 'failed']) {
+      await expect(shownCount(status).textContent()).resolves.toBe(
+        String(summary.by_status[status]),
+      );
+    }
+    const categories = await c.page
+      .locator('#categories tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((row) => [row.children[0].textContent, Number(row.children[1].textContent)]),
+      );
+    expect(Object.fromEntries(categories)).toEqual(summary.by_category);
+
+    // Refreshed while the page is open: a new record shows up without reloading.
+    await request(c.t.http)
+      .post('/records')
+      .send({ source: 'api', category: 'order', payload: {} })
+      .expect(201);
+    await waitForCount('total', summary.total_records + 1);
+
+    // A date range is passed on to the summary.
+    await c.page.fill('#overview-form [name="date_from"]', '2000-01-01');
+    await c.page.fill('#overview-form [name="date_to"]', '2000-01-02');
+    await c.page.click('#overview-form button[type="submit"]');
+    await waitForCount('total', 0);
+  });
+
+  it('filters, sorts and pages the records table', async () => {
+    const [failedOrder, , failedRefund] = await seed([
+      { category: 'order', source: 'shop', status: 'failed', created_at: '2026-01-01T00:00:00Z' },
+      {
+        category: 'order',
+        source: 'shop',
+        status: 'processed',
+        created_at: '2026-01-02T00:00:00Z',
+      },
+      { category: 'refund', source: 'api', status: 'failed', created_at: '2026-01-03T00:00:00Z' },
+      { category: 'refund', source: 'api', created_at: '2026-01-04T00:00:00Z' },
+    ]);
+    await open();
+    await expect(c.page.locator('#records-table tbody tr').count()).resolves.toBe(4);
+
+    await c.page.selectOption('#records-form [name="status"]', 'failed');
+    await c.page.click('#records-form button[type="submit"]');
+    await waitForRows(2);
+    const failedIds = await c.page
+      .locator('#records-table tbody tr')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')));
+    // Newest first by default.
+    expect(failedIds).toEqual([failedRefund.id, failedOrder.id]);
+    // A failed record shows its error.
+    await expect(rowOf(failedOrder.id).textContent()).resolves.toContain('seeded failure');
+
+    await c.page.fill('#records-form [name="category"]', 'order');
+    await c.page.click('#records-form button[type="submit"]');
+    await waitForRows(1);
+    await expect(rowOf(failedOrder.id).count()).resolves.toBe(1);
+
+    // Sorted oldest first, two to a page.
+    await c.page.selectOption('#records-form [name="status"]', '');
+    await c.page.fill('#records-form [name="category"]', '');
+    await c.page.selectOption('#records-form [name="sort_order"]', 'asc');
+    await c.page.selectOption('#records-form [name="limit"]', '10');
+    await c.page.click('#records-form button[type="submit"]');
+    await waitForRows(4);
+    const ascending = await c.page
+      .locator('#records-table tbody tr')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-id')));
+    expect(ascending[0]).toBe(failedOrder.id);
+    await expect(c.page.locator('#page-position').textContent()).resolves.toBe('1–4 of 4');
+    await expect(c.page.locator('#page-next').isDisabled()).resolves.toBe(true);
+
+    // A bad filter is the API's message, not a broken page.
+    // Past the field's maxlength, as a hand-edited form could be.
+    await c.page.locator('#records-form [name="source"]').evaluate((input) => {
+      (input as unknown as { value: string }).value = 's'.repeat(65);
+    });
+    await c.page.click('#records-form button[type="submit"]');
+    await c.page
+      .locator('#records-error', {
+        hasText: 'source must be shorter than or equal to 64 characters',
+      })
+      .waitFor();
+  });
+
+  it('opens a record: its fields, payload pretty-printed, and its events with request ids', async () => {
+    const [record] = await seed([
+      { category: 'order', payload: { order_id: 'A-1', amount: 'lots' }, status: 'failed' },
+    ]);
+    await open();
+    await rowOf(record.id)
+      .getByRole('button', { name: `Open record ${record.id}` })
+      .click();
+    await c.page.locator('#detail-events tbody tr').first().waitFor();
+
+    await expect(c.page.locator('#detail-heading').textContent()).resolves.toBe(
+      `Record ${record.id}`,
+    );
+    await expect(c.page.locator('#detail-payload').textContent()).resolves.toBe(
+      // As stored (jsonb orders keys its own way) and answered by the API.
+      JSON.stringify(record.payload, null, 2),
+    );
+    const events = await c.page
+      .locator('#detail-events tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((row) => [...row.children].slice(1).map((cell) => cell.textContent)),
+      );
+    expect(events).toEqual([
+      ['created → pending', 'req_seeded_record_0001', '–'],
+      ['pending → failed', 'req_seeded_record_0001', 'seeded failure'],
+    ]);
+    // Focus moves to the record, for keyboard and screen-reader users.
+    await expect(
+      c.page
+        .locator('#detail-heading')
+        .evaluate((node) => node === node.ownerDocument.activeElement),
+    ).resolves.toBe(true);
+  });
+
+  it('retries a failed record from the page: pending in the database, the request id shown', async () => {
+    const [record] = await seed([{ status: 'failed' }]);
+    await open();
+    await rowOf(record.id)
+      .getByRole('button', { name: `Retry record ${record.id}` })
+      .click();
+
+    const done = c.page.locator('#activity li.ok').first();
+    await done.waitFor();
+    await expect(done.textContent()).resolves.toContain(`Retry record ${record.id}: now pending`);
+    const requestId = (await done.locator('.request-id').textContent()) ?? '';
+    expect(requestId).toMatch(REQUEST_ID);
+    expect(await statusOf(record.id)).toBe('pending');
+    const events = await c.t.db.query(
+      `SELECT from_status, to_status FROM record_events WHERE request_id = $1`,
+      [requestId],
+    );
+    expect(events).toEqual([{ from_status: 'failed', to_status: 'pending' }]);
+    await rowOf(record.id).locator('.badge.pending').waitFor();
+  });
+
+  it('processes a pending record from the keyboard', async () => {
+    const [record] = await seed([{ payload: { order_id: '1', amount: 99.99 } }]);
+    await open();
+    await rowOf(record.id)
+      .getByRole('button', { name: `Process record ${record.id}` })
+      .focus();
+    await c.page.keyboard.press('Enter');
+    await c.page.locator('#activity li.ok').first().waitFor();
+    expect(await statusOf(record.id)).toBe('processed');
+  });
+
+  it('bulk retries the failed records matching the filters after a confirmation with the count', async () => {
+    const records = await seed([
+      { category: 'order', status: 'failed' },
+      { category: 'order', status: 'failed' },
+      { category: 'order', status: 'failed' },
+      { category: 'refund', status: 'failed' },
+    ]);
+    await open();
+    await c.page.fill('#records-form [name="category"]', 'order');
+
+    // Cancelled from the keyboard: nothing changes.
+    await c.page.click('#bulk-retry');
+    const dialog = c.page.locator('#confirm');
+    await dialog.waitFor();
+    await expect(c.page.locator('#confirm-text').textContent()).resolves.toContain(
+      'Retry 3 failed records matching category order',
+    );
+    await c.page.keyboard.press('Escape');
+    await c.page.locator('#activity li', { hasText: 'Bulk retry cancelled.' }).waitFor();
+    const [{ failed }] = await c.t.db.query(
+      `SELECT count(*)::int AS failed FROM records WHERE status = 'failed'`,
+    );
+    expect(failed).toBe(4);
+
+    await c.page.click('#bulk-retry');
+    await dialog.waitFor();
+    await c.page.click('#confirm-ok');
+    const done = c.page.locator('#activity li.ok', { hasText: 'Bulk retry:' });
+    await done.waitFor();
+    await expect(done.textContent()).resolves.toContain('3 record(s) sent back to pending');
+    const requestId = (await done.locator('.request-id').textContent()) ?? '';
+    expect(requestId).toMatch(REQUEST_ID);
+
+    const rows = await c.t.db.query(
+      `SELECT r.category, r.status, e.request_id FROM records r
+         LEFT JOIN record_events e ON e.record_id = r.id AND e.to_status = 'pending' AND e.from_status = 'failed'
+        ORDER BY r.category`,
+    );
+    expect(rows).toEqual([
+      { category: 'order', status: 'pending', request_id: requestId },
+      { category: 'order', status: 'pending', request_id: requestId },
+      { category: 'order', status: 'pending', request_id: requestId },
+      { category: 'refund', status: 'failed', request_id: null },
+    ]);
+    expect(records).toHaveLength(4);
+  });
+
+  it('is readable on a narrow window: nothing wider than the screen but the tables', async () => {
+    await seed([{ status: 'failed' }, {}]);
+    await c.page.setViewportSize({ width: 360, height: 740 });
+    await open();
+    const overflow = await c.page
+      .locator('html')
+      .evaluate((root) => root.scrollWidth - root.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    // The stylesheet applied (not blocked): the failed badge is coloured.
+    const badge = await c.page
+      .locator('.badge.failed')
+      .first()
+      .evaluate((node) => node.ownerDocument.defaultView!.getComputedStyle(node).backgroundColor);
+    expect(badge).toBe('rgb(207, 34, 46)');
+  });
+
+  it('takes the screenshot the README shows', async () => {
+    const categories = ['order', 'refund', 'invoice', 'shipment'];
+    const seeds: RecordSeed[] = [];
+    for (let i = 0; i < 14; i++) {
+      seeds.push({
+        category: categories[i % categories.length],
+        source: i % 3 === 0 ? 'shop' : 'api',
+        status: i % 4 === 0 ? 'failed' : i % 3 === 0 ? 'pending' : 'processed',
+        payload: { order_id: `A-${1000 + i}`, amount: 10 * i },
+        created_at: new Date(Date.UTC(2026, 0, 1 + i, 9, 30)).toISOString(),
+      });
+    }
+    const records = await seed(seeds);
+    await open();
+    await rowOf(records[12].id)
+      .getByRole('button', { name: `Open record ${records[12].id}` })
+      .click();
+    await c.page.locator('#detail-events tbody tr').nth(1).waitFor();
+    await c.page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+});
+
+describe('Operations console with API keys, in a real browser', () => {
+  const KEY = 'console-key-0123456789';
+  const c = useConsole({ API_KEYS: KEY });
+
+  it('asks for the key, says plainly when it is refused, and uses an accepted one', async () => {
+    const [record] = await Promise.all([seedRecord(c.t, { status: 'failed' })]);
+    await c.page.goto(`${c.baseUrl}/console`);
+    await c.page.locator('#records-table tbody tr').first().waitFor();
+    const prompt = c.page.locator('#api-key');
+    await expect(prompt.isVisible()).resolves.toBe(true);
+    await expect(c.page.getByLabel(/API key for actions/).count()).resolves.toBe(1);
+
+    await c.page.fill('#api-key-input', 'not-the-key');
+    await c.page.press('#api-key-input', 'Enter');
+    await expect(prompt.isVisible()).resolves.toBe(false);
+    await c.page
+      .locator(`#records-table tr[data-id="${record.id}"]`)
+      .getByRole('button', { name: `Retry record ${record.id}` })
+      .click();
+    await c.page.locator('#api-key-message', { hasText: 'The API key was refused' }).waitFor();
+    await expect(prompt.isVisible()).resolves.toBe(true);
+    await expect(c.page.locator('#activity li.error').first().textContent()).resolves.toContain(
+      'refused',
+    );
+    const status = async () =>
+      (
+        await c.t.db.query<{ status: string }[]>('SELECT status FROM records WHERE id = $1', [
+          record.id,
+        ])
+      )[0].status;
+    expect(await status()).toBe('failed');
+
+    await c.page.fill('#api-key-input', KEY);
+    await c.page.press('#api-key-input', 'Enter');
+    await expect(
+      c.page.evaluate("sessionStorage.getItem('workflow-console.api-key')"),
+    ).resolves.toBe(KEY);
+    await c.page
+      .locator(`#records-table tr[data-id="${record.id}"]`)
+      .getByRole('button', { name: `Retry record ${record.id}` })
+      .click();
+    await c.page.locator('#activity li.ok', { hasText: 'now pending' }).waitFor();
+    expect(await status()).toBe('pending');
+
+    // Kept for the tab: a reload does not ask again.
+    await c.page.reload();
+    await c.page.locator('#records-table tbody tr').first().waitFor();
+    await expect(prompt.isVisible()).resolves.toBe(false);
+  });
+});
