@@ -1,6 +1,6 @@
 import { ConfigService } from '@nestjs/config';
 import { Logger } from 'nestjs-pino';
-import { createApp } from './app.setup';
+import { createApp, listen } from './app.setup';
 import { RequestLogging } from './common/request-logging';
 import { Environment } from './config/environment';
 import { DrainState } from './health/drain-state';
@@ -18,7 +18,7 @@ async function bootstrap(): Promise<void> {
     logging.flush();
     process.exit(code);
   };
-  const server = await app.listen(config.get('PORT', { infer: true }));
+  const server = await listen(app, config.get('PORT', { infer: true }));
 
   // Graceful shutdown: readiness turns 503, the server stops accepting, in-flight
   // requests finish (bounded by SHUTDOWN_GRACE_MS), then Nest's shutdown hooks stop

@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { AppOptions } from '../src/app.module';
-import { createApp } from '../src/app.setup';
+import { createApp, initApp } from '../src/app.setup';
 import { checkAnswersAgainstOpenApi } from './openapi-contract';
 
 export interface TestApp {
@@ -20,7 +20,7 @@ export async function startTestApp(
   options: AppOptions = {},
 ): Promise<TestApp> {
   const app = await createApp(config, options);
-  await app.init();
+  await initApp(app);
   await checkAnswersAgainstOpenApi(app.getHttpServer());
   return { app, http: app.getHttpServer(), db: app.get(DataSource) };
 }

@@ -158,6 +158,8 @@ export class ServiceProcess {
         APP_ENV: 'test',
         LOG_LEVEL: 'info',
         DATABASE_URL: process.env.DATABASE_URL ?? '',
+        // The adapter of the Jest project (test/adapter-*.ts) under test.
+        HTTP_ADAPTER: process.env.HTTP_ADAPTER ?? 'express',
         ...this.env,
         PORT: String(this.port),
       },

@@ -117,6 +117,9 @@ const DOMAIN_PROBLEMS: Record<DomainErrorCode, ProblemType> = {
   request_in_flight: 'request-in-flight',
 };
 
+/** What a body over the 1 MiB limit is answered with, on either adapter. */
+const BODY_TOO_LARGE_MESSAGE = 'Request body exceeds the 1 MiB limit';
+
 /** Seconds a client should wait before retrying when the database is in trouble. */
 const UNAVAILABLE_RETRY_AFTER = '2';
 
@@ -177,6 +180,8 @@ function classify(exception: unknown): Classified {
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
+    // The body limit, whichever layer enforced it (Fastify's parser comes as an HttpException).
+    if (status === 413) return { type: 'payload-too-large', message: BODY_TOO_LARGE_MESSAGE };
     const type = STATUS_PROBLEMS[status];
     if (type) return { type, message: httpExceptionMessage(exception), status };
     if (status < 500) {
@@ -201,7 +206,7 @@ function classify(exception: unknown): Classified {
   }
   if (isHttpError(exception) && exception.status >= 400 && exception.status < 500) {
     if (exception.type === 'entity.too.large') {
-      return { type: 'payload-too-large', message: 'Request body exceeds the 1 MiB limit' };
+      return { type: 'payload-too-large', message: BODY_TOO_LARGE_MESSAGE };
     }
     if (exception.status === 415) {
       return { type: 'unsupported-media-type', message: exception.message };

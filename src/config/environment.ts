@@ -49,6 +49,10 @@ export class Environment {
   @Max(65535)
   PORT = 8000;
 
+  /** The HTTP server under Nest: Express (what the service is described with) or Fastify. */
+  @IsIn(['express', 'fastify'])
+  HTTP_ADAPTER: 'express' | 'fastify' = 'express';
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 

@@ -10,6 +10,7 @@ import {
   Res,
   UseInterceptors,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   ApiIdempotencyKeyHeader,
@@ -47,7 +48,10 @@ const ApiTransition = (summary: string, description: string) =>
 @ApiProblems('service-unavailable')
 @Controller('records')
 export class RecordsController {
-  constructor(private readonly records: RecordsService) {}
+  constructor(
+    private readonly records: RecordsService,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   @Post()
   @UseInterceptors(IdempotencyInterceptor)
@@ -75,10 +79,11 @@ export class RecordsController {
   async create(
     @Body() dto: CreateRecordDto,
     @Context() context: RequestContext,
-    @Res({ passthrough: true }) response: { setHeader(name: string, value: string): void },
+    @Res({ passthrough: true }) response: unknown,
   ): Promise<RecordResponse> {
     const record = await this.records.create(dto, context);
-    response.setHeader('Location', `/records/${record.id}`);
+    // Through the adapter: an Express response and a Fastify reply set headers differently.
+    this.adapterHost.httpAdapter.setHeader(response, 'Location', `/records/${record.id}`);
     return record;
   }
 
