@@ -158,6 +158,9 @@ export class ServiceProcess {
         APP_ENV: 'test',
         LOG_LEVEL: 'info',
         DATABASE_URL: process.env.DATABASE_URL ?? '',
+        // The scale suite runs these specs through PgBouncer (test/scale/global-setup.ts).
+        DB_POOLER: process.env.DB_POOLER ?? 'none',
+        DATABASE_MIGRATION_URL: process.env.DATABASE_MIGRATION_URL ?? '',
         ...this.env,
         PORT: String(this.port),
       },
