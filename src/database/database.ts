@@ -111,6 +111,10 @@ export class Database {
     // client's on another server connection).
     const client = await pool.connect();
     let broken: Error | undefined;
+    // A checked-out client has no error listener of the pool's: a connection that ends
+    // (PostgreSQL or the pooler went away) would otherwise be an unhandled 'error' event.
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
     try {
       await client.query(`BEGIN; ${this.sessions.setLocal}`);
       const result = await client.query<T>(this.config(statement, values));
@@ -120,6 +124,7 @@ export class Database {
       await client.query('ROLLBACK').catch((failure: Error) => (broken = failure));
       throw error;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

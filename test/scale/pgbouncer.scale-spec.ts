@@ -98,7 +98,10 @@ describe('Behind PgBouncer in transaction pooling mode (two instances)', () => {
         [b, 'POST', `/records/${id}/process`],
         [a, 'GET', '/reports/summary'],
       ] as const) {
-        expect(await send(service.port, method, path, { body, timeoutMs: 20_000 })).toMatchObject({
+        const outcome = await send(service.port, method, path, { body, timeoutMs: 20_000 });
+        if (outcome.kind === 'error')
+          throw new Error(`${method} ${path}: ${outcome.code}\n${service.log()}`);
+        expect(outcome).toMatchObject({
           kind: 'response',
           status: 503,
           body: { type: '/problems/service-unavailable' },

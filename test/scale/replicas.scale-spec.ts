@@ -62,7 +62,7 @@ describe('Read replicas (streaming standby)', () => {
 
   const replayed = (id: string) =>
     waitFor('the standby to replay the new record', async () => {
-      const rows = await standby.query('SELECT 1 FROM records WHERE id = $1', [id]);
+      const rows = await standby.query('SELECT 1 FROM records AS r WHERE r.id = $1', [id]);
       return rows.length === 1 ? true : undefined;
     });
 
