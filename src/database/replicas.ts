@@ -30,8 +30,12 @@ export class Replica {
  * (57014) is not one (the primary would time out as well); a bad query is not either.
  */
 export function isReplicaFailure(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return classifyDatabaseError(error) === 'unavailable' && code !== '57014';
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  // Node's own errors (ECONNREFUSED) may come from another realm than this module's
+  // Error (a test sandbox): judge them by their code and message alone.
+  const judged =
+    error instanceof Error ? error : Object.assign(new Error(String(message)), { code });
+  return classifyDatabaseError(judged) === 'unavailable' && code !== '57014';
 }
 
 // On a standby: 0 when it has replayed all it received, else how old the last replayed
