@@ -160,6 +160,9 @@ export class ServiceProcess {
         DATABASE_URL: process.env.DATABASE_URL ?? '',
         // The adapter of the Jest project (test/adapter-*.ts) under test.
         HTTP_ADAPTER: process.env.HTTP_ADAPTER ?? 'express',
+        // The scale suite runs these specs through PgBouncer (test/scale/global-setup.ts).
+        DB_POOLER: process.env.DB_POOLER ?? 'none',
+        DATABASE_MIGRATION_URL: process.env.DATABASE_MIGRATION_URL ?? '',
         ...this.env,
         PORT: String(this.port),
       },

@@ -61,6 +61,28 @@ export class Environment {
   @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
   DATABASE_URL?: string;
 
+  /** Read replicas (streaming standbys) for lists, totals, summaries and events; empty: none. */
+  @Transform(toList)
+  @IsString({ each: true })
+  @Matches(/^postgres(ql)?:\/\/.+/, { each: true, message: 'each must be a postgres:// URL' })
+  DATABASE_REPLICA_URLS: string[] = [];
+
+  /** How long a replica that failed is skipped (its reads go to the primary). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  DB_REPLICA_RETRY_MS = 10000;
+
+  /** Migrations and their advisory lock (a session of their own); unset: DATABASE_URL. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'must be a postgres:// URL' })
+  DATABASE_MIGRATION_URL?: string;
+
+  /** `transaction`: PgBouncer (or another pooler) in transaction pooling mode in front. */
+  @IsIn(['none', 'transaction'])
+  DB_POOLER: 'none' | 'transaction' = 'none';
+
   @IsString()
   EMBEDDED_PG_DIR = '.data/postgres';
 
@@ -184,7 +206,12 @@ export class Environment {
 }
 
 /** Never echoed in a configuration error. */
-const SECRET_VARIABLES = new Set(['API_KEYS', 'DATABASE_URL']);
+const SECRET_VARIABLES = new Set([
+  'API_KEYS',
+  'DATABASE_URL',
+  'DATABASE_REPLICA_URLS',
+  'DATABASE_MIGRATION_URL',
+]);
 
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
   const environment = plainToInstance(Environment, raw, { exposeDefaultValues: true });

@@ -16,6 +16,43 @@ export interface DatabaseSettings {
   statementTimeoutMs: number;
   lockTimeoutMs: number;
   idleInTransactionTimeoutMs: number;
+  /**
+   * `transaction`: a pooler in transaction pooling mode (PgBouncer) is in front, and no
+   * session is ours beyond one transaction: the settings travel with each transaction.
+   */
+  pooler?: 'none' | 'transaction';
+}
+
+/** What every statement of the service runs under (see databaseOptions). */
+export function sessionSettings(settings: DatabaseSettings): Record<string, string> {
+  return {
+    statement_timeout: String(settings.statementTimeoutMs),
+    lock_timeout: String(settings.lockTimeoutMs),
+    idle_in_transaction_session_timeout: String(settings.idleInTransactionTimeoutMs),
+    TimeZone: 'UTC',
+  };
+}
+
+/** The pg pool's options (TypeORM's `extra`), for the primary and for each replica. */
+export function poolOptions(settings: DatabaseSettings): Record<string, unknown> {
+  return {
+    max: settings.poolSize,
+    // Waiting for a free pooled connection is bounded: past it the request gets a 503.
+    connectionTimeoutMillis: settings.poolTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    // Session settings on every pooled connection: no statement, lock wait or
+    // forgotten transaction can hold a connection (or a row lock) for long. PgBouncer
+    // refuses the `options` start-up parameter, and its server connections are shared:
+    // under transaction pooling Database sends them with each transaction instead.
+    ...(settings.pooler === 'transaction'
+      ? {}
+      : {
+          options: Object.entries(sessionSettings(settings))
+            .map(([name, value]) => `-c ${name}=${value}`)
+            .join(' '),
+        }),
+  };
 }
 
 /** Every migration, oldest first. */
@@ -37,14 +74,6 @@ export const ENTITIES = [
 ];
 
 export function databaseOptions(settings: DatabaseSettings): PostgresConnectionOptions {
-  // Session settings on every pooled connection: no statement, lock wait or
-  // forgotten transaction can hold a connection (or a row lock) for long.
-  const sessionSettings = [
-    `-c statement_timeout=${settings.statementTimeoutMs}`,
-    `-c lock_timeout=${settings.lockTimeoutMs}`,
-    `-c idle_in_transaction_session_timeout=${settings.idleInTransactionTimeoutMs}`,
-    '-c TimeZone=UTC',
-  ].join(' ');
   return {
     type: 'postgres',
     url: settings.url,
@@ -58,13 +87,6 @@ export function databaseOptions(settings: DatabaseSettings): PostgresConnectionO
     uuidExtension: 'pgcrypto',
     installExtensions: false,
     logging: false,
-    extra: {
-      max: settings.poolSize,
-      // Waiting for a free pooled connection is bounded: past it the request gets a 503.
-      connectionTimeoutMillis: settings.poolTimeoutMs,
-      idleTimeoutMillis: 30_000,
-      keepAlive: true,
-      options: sessionSettings,
-    },
+    extra: poolOptions(settings),
   };
 }

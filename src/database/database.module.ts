@@ -4,10 +4,29 @@ import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Environment } from '../config/environment';
-import { Database } from './database';
-import { databaseOptions } from './database-options';
+import { Database, DatabaseSessions } from './database';
+import {
+  DatabaseSettings,
+  databaseOptions,
+  poolOptions,
+  sessionSettings,
+} from './database-options';
 import { EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres';
+import { Replicas } from './replicas';
 import { connectWithBackoff, runMigrationsExclusively } from './startup';
+
+/** The pool settings of DATABASE_URL (and of each replica), from the environment. */
+function settingsOf(config: ConfigService<Environment, true>, url: string): DatabaseSettings {
+  return {
+    url,
+    poolSize: config.get('DB_POOL_SIZE', { infer: true }),
+    poolTimeoutMs: config.get('DB_POOL_TIMEOUT_MS', { infer: true }),
+    statementTimeoutMs: config.get('DB_STATEMENT_TIMEOUT_MS', { infer: true }),
+    lockTimeoutMs: config.get('DB_LOCK_TIMEOUT_MS', { infer: true }),
+    idleInTransactionTimeoutMs: config.get('DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', { infer: true }),
+    pooler: config.get('DB_POOLER', { infer: true }),
+  };
+}
 
 /** Holds the embedded cluster (when there is no DATABASE_URL) so it is stopped last. */
 export class EmbeddedDatabase implements OnApplicationShutdown {
@@ -51,37 +70,73 @@ export class EmbeddedDatabase implements OnApplicationShutdown {
           });
           url = embedded.handle.url;
         }
+        const settings = settingsOf(config, url);
+        const migrationUrl = config.get('DATABASE_MIGRATION_URL', { infer: true }) ?? url;
         return {
-          ...databaseOptions({
-            url,
-            poolSize: config.get('DB_POOL_SIZE', { infer: true }),
-            poolTimeoutMs: config.get('DB_POOL_TIMEOUT_MS', { infer: true }),
-            statementTimeoutMs: config.get('DB_STATEMENT_TIMEOUT_MS', { infer: true }),
-            lockTimeoutMs: config.get('DB_LOCK_TIMEOUT_MS', { infer: true }),
-            idleInTransactionTimeoutMs: config.get('DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', {
-              infer: true,
-            }),
-          }),
+          ...databaseOptions(settings),
           // connectWithBackoff below does the retrying, with its own bound.
           retryAttempts: 0,
           startupTimeoutMs: config.get('DB_STARTUP_TIMEOUT_MS', { infer: true }),
           startupLogger,
+          // Migrations hold a session advisory lock: over a direct connection (never
+          // through a transaction pooler), with the pool's timeouts as session settings.
+          migrationOptions:
+            migrationUrl === url && settings.pooler !== 'transaction'
+              ? undefined
+              : databaseOptions({ ...settings, url: migrationUrl, poolSize: 1, pooler: 'none' }),
         };
       },
       dataSourceFactory: async (options) => {
-        const { startupTimeoutMs, startupLogger, ...dataSourceOptions } =
-          options as typeof options & { startupTimeoutMs: number; startupLogger: LoggerService };
+        const { startupTimeoutMs, startupLogger, migrationOptions, ...dataSourceOptions } =
+          options as typeof options & {
+            startupTimeoutMs: number;
+            startupLogger: LoggerService;
+            migrationOptions?: typeof options;
+          };
         const dataSource = await connectWithBackoff(
           new DataSource(dataSourceOptions),
           startupTimeoutMs,
           startupLogger,
         );
-        await runMigrationsExclusively(dataSource, new Logger('Migrations'));
+        if (!migrationOptions) {
+          await runMigrationsExclusively(dataSource, new Logger('Migrations'));
+          return dataSource;
+        }
+        const direct = await connectWithBackoff(
+          new DataSource(migrationOptions),
+          startupTimeoutMs,
+          startupLogger,
+        );
+        try {
+          await runMigrationsExclusively(direct, new Logger('Migrations'));
+        } finally {
+          await direct.destroy();
+        }
         return dataSource;
       },
     }),
   ],
-  providers: [Database],
-  exports: [TypeOrmModule, Database],
+  providers: [
+    Database,
+    {
+      provide: DatabaseSessions,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Environment, true>) => {
+        const settings = settingsOf(config, '');
+        return new DatabaseSessions(settings.pooler === 'transaction', sessionSettings(settings));
+      },
+    },
+    {
+      provide: Replicas,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Environment, true>) =>
+        Replicas.connect(
+          config.get('DATABASE_REPLICA_URLS', { infer: true }),
+          poolOptions(settingsOf(config, '')),
+          config.get('DB_REPLICA_RETRY_MS', { infer: true }),
+        ),
+    },
+  ],
+  exports: [TypeOrmModule, Database, Replicas],
 })
 export class DatabaseModule {}

@@ -4,6 +4,7 @@ import { HttpMetrics } from './http-metrics';
 import { MetricsController } from './metrics.controller';
 import { PoolMetrics } from './pool-metrics';
 import { RecordMetrics } from './record-metrics';
+import { ReplicaMetrics } from './replica-metrics';
 
 /**
  * GET /metrics. One registry per application (not prom-client's global one), so
@@ -24,6 +25,7 @@ import { RecordMetrics } from './record-metrics';
     HttpMetrics,
     PoolMetrics,
     RecordMetrics,
+    ReplicaMetrics,
   ],
   exports: [HttpMetrics, RecordMetrics],
 })

@@ -166,16 +166,16 @@ export class RecordsRepository {
     return updated ?? null;
   }
 
-  /** A record's events in the order they were written. */
+  /** A record's events in the order they were written (from a read replica when there is one). */
   events(recordId: string): Promise<RecordEventEntity[]> {
-    return this.db.query<RecordEventEntity>(RECORD_EVENTS, [recordId]);
+    return this.db.read<RecordEventEntity>(RECORD_EVENTS, [recordId]);
   }
 
-  /** One page; ties broken by id, so pages never overlap or skip. */
+  /** One page (from a read replica when there is one); ties broken by id, so pages never overlap or skip. */
   list(query: RecordListQuery): Promise<RecordEntity[]> {
     const where = this.conditions(query);
     const direction = query.sortOrder === 'asc' ? 'ASC' : 'DESC';
-    return this.db.query<RecordEntity>(
+    return this.db.read<RecordEntity>(
       {
         text: `SELECT ${RECORD_COLUMNS} FROM records ${where.sql}
               ORDER BY ${SORT_COLUMNS[query.sortBy]} ${direction}, id ${direction}
@@ -185,12 +185,12 @@ export class RecordsRepository {
     );
   }
 
-  /** How many records match, counted (the rollups cannot answer a time window). */
+  /** How many records match, counted (the rollups cannot answer a time window); from a replica when there is one. */
   async count(
     query: Omit<RecordListQuery, 'sortBy' | 'sortOrder' | 'limit' | 'offset'>,
   ): Promise<number> {
     const where = this.conditions(query);
-    const [{ total }] = await this.db.query<{ total: number }>(
+    const [{ total }] = await this.db.read<{ total: number }>(
       { text: `SELECT count(*)::int AS total FROM records ${where.sql}` },
       where.params,
     );

@@ -15,7 +15,7 @@ export interface StatusCategoryCount {
  * Reads the rollups (record_counts by day, record_totals for all time) that
  * statement-level triggers keep exact in the same transaction as every write to
  * records (migrations/1764200000000-record-counts.ts). Each key is split into
- * slots: readers sum over them.
+ * slots: readers sum over them. Every read here may be answered by a read replica.
  */
 @Injectable()
 export class RecordCountsRepository {
@@ -24,7 +24,7 @@ export class RecordCountsRepository {
   /** How many records match, from record_totals: its size does not grow with the table. */
   async total(filter: RecordFilter): Promise<number> {
     const where = whereFilter(new Conditions(), filter);
-    const [{ total }] = await this.db.query<{ total: number }>(
+    const [{ total }] = await this.db.read<{ total: number }>(
       { text: `SELECT coalesce(sum(n), 0)::int AS total FROM record_totals ${where.sql}` },
       where.params,
     );
@@ -56,7 +56,7 @@ export class RecordCountsRepository {
           GROUP BY status, category`,
       );
     }
-    const rows = await this.db.query<{ status: RecordStatus; category: string; n: string }>(
+    const rows = await this.db.read<{ status: RecordStatus; category: string; n: string }>(
       {
         text: `SELECT status, category, sum(n) AS n FROM (${parts.join(' UNION ALL ')}) AS counts
                 GROUP BY status, category HAVING sum(n) <> 0`,
