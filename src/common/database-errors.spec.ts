@@ -93,7 +93,9 @@ describe('classifyDatabaseError', () => {
   });
 
   it('a statement failure whose driver error has no code and no message is unknown', () => {
-    expect(classifyDatabaseError(new QueryFailedError('SELECT 1', [], {} as Error))).toBe('unknown');
+    expect(classifyDatabaseError(new QueryFailedError('SELECT 1', [], {} as Error))).toBe(
+      'unknown',
+    );
   });
 
   it.each([
