@@ -85,9 +85,11 @@ export async function createFastifyApp(module: DynamicModule): Promise<NestFasti
     logging.root.child({ request_id: (raw as { id?: string }).id }),
   );
 
-  // Before any middleware: the request id header on every answer, refusals included.
+  // Before any middleware: the request id header on every answer, refusals included. It is
+  // set on the Node response, where the parser-error handler (client-errors.ts) finds it
+  // when a body turns out to be malformed or stalls.
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header(REQUEST_ID_HEADER, request.id);
+    reply.raw.setHeader(REQUEST_ID_HEADER, request.id);
     done();
   });
   // Once the body is accepted, the route template, where the request logger and the
