@@ -43,6 +43,17 @@ const ApiTransition = (summary: string, description: string) =>
     ),
   );
 
+/** What a POST with a JSON body and an optional Idempotency-Key can be refused with. */
+const ApiJsonBodyProblems = () =>
+  ApiProblems(
+    'validation-error',
+    'malformed-request',
+    'payload-too-large',
+    'unsupported-media-type',
+    'request-in-flight',
+    'idempotency-key-reused',
+  );
+
 @ApiTags('records')
 @ApiRequestIdHeader()
 @ApiProblems('service-unavailable')
@@ -68,14 +79,7 @@ export class RecordsController {
       ...REPLAYED_RESPONSE_HEADER,
     },
   })
-  @ApiProblems(
-    'validation-error',
-    'malformed-request',
-    'payload-too-large',
-    'unsupported-media-type',
-    'request-in-flight',
-    'idempotency-key-reused',
-  )
+  @ApiJsonBodyProblems()
   async create(
     @Body() dto: CreateRecordDto,
     @Context() context: RequestContext,
@@ -99,14 +103,7 @@ export class RecordsController {
       'never retried twice.',
   })
   @ApiOkResponse({ type: RetryFailedResponse, headers: REPLAYED_RESPONSE_HEADER })
-  @ApiProblems(
-    'validation-error',
-    'malformed-request',
-    'payload-too-large',
-    'unsupported-media-type',
-    'request-in-flight',
-    'idempotency-key-reused',
-  )
+  @ApiJsonBodyProblems()
   retryFailed(
     @Body() dto: RetryFailedDto,
     @Context() context: RequestContext,
