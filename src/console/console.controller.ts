@@ -56,7 +56,7 @@ export class ConsoleController {
   @Get('console.js')
   @Header('Content-Type', 'text/javascript; charset=utf-8')
   @Header('Cache-Control', 'no-cache')
-  script_(): string {
+  javascript(): string {
     return this.script;
   }
 
