@@ -180,8 +180,6 @@ function classify(exception: unknown): Classified {
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    // The body limit, whichever layer enforced it (Fastify's parser comes as an HttpException).
-    if (status === 413) return { type: 'payload-too-large', message: BODY_TOO_LARGE_MESSAGE };
     const type = STATUS_PROBLEMS[status];
     if (type) return { type, message: httpExceptionMessage(exception), status };
     if (status < 500) {
