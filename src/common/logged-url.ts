@@ -1,3 +1,4 @@
+/** URLs as the service shows them, in log lines and in spans: query credentials redacted. */
 export const REDACTED = '[redacted]';
 
 /** Query parameter names that may carry a credential (`api_key`, `token`, `X-API-Key`, ...). */
