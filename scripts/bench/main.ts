@@ -306,6 +306,8 @@ async function main(): Promise<void> {
     const profile = config.cpuProfileDir
       ? ['--cpu-prof', `--cpu-prof-dir=${config.cpuProfileDir}`]
       : [];
+    // Read once: every service runs with the same start-script flags, and the report names them.
+    const startFlags = startScriptNodeFlags();
     const sets: ServerSet[] = [];
     for (const [index, runtime] of runtimes.entries()) {
       // Each runtime's servers on ports of their own: the service, then raw and bare Nest.
@@ -316,7 +318,7 @@ async function main(): Promise<void> {
         name: 'service',
         node: runtime.node,
         // As production runs it: the start script's command, logging at info to a file.
-        args: [...profile, ...startScriptNodeFlags(), ...runtime.flags, 'dist/src/main.js'],
+        args: [...profile, ...startFlags, ...runtime.flags, 'dist/src/main.js'],
         env: {
           ...env,
           NODE_ENV: 'production',
@@ -402,7 +404,6 @@ async function main(): Promise<void> {
         `peak ${rss.peak.toFixed(0)} MiB (VmHWM), ${rss.now.toFixed(0)} MiB at the end`
       );
     });
-    const startFlags = startScriptNodeFlags();
 
     const report = [
       `${new Date().toISOString()}: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
