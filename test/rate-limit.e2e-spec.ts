@@ -36,3 +36,35 @@ describe('Rate limiting (e2e)', () => {
     }
   });
 });
+
+describe('Rate limiting beyond the API routes (e2e)', () => {
+  const t = useTestApp({ RATE_LIMIT_PER_MINUTE: '3' });
+
+  it('limits the console, its assets, the docs, the problem pages and unknown paths, with X-RateLimit-* on every answer, 429 included', async () => {
+    const limited = ['/console', '/console/console.js', '/docs-json'];
+    for (const [i, path] of limited.entries()) {
+      const response = await request(t.http).get(path).expect(200);
+      expect(response.headers['x-ratelimit-limit']).toBe('3');
+      expect(response.headers['x-ratelimit-remaining']).toBe(String(2 - i));
+    }
+    for (const path of [
+      '/docs',
+      '/docs-json',
+      '/problems',
+      '/problems/validation-error',
+      '/console/console.css',
+      '/no-such-path',
+    ]) {
+      const response = await request(t.http).get(path).expect(429);
+      expect(response.body).toMatchObject({ type: '/problems/rate-limited', instance: path });
+      expect(response.headers['x-ratelimit-limit']).toBe('3');
+      expect(response.headers['x-ratelimit-remaining']).toBe('0');
+      expect(Number(response.headers['x-ratelimit-reset'])).toBeGreaterThan(0);
+      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    for (const path of ['/health', '/health/live', '/metrics', '/version', '/Health/']) {
+      const response = await request(t.http).get(path).expect(200);
+      expect(response.headers['x-ratelimit-limit']).toBeUndefined();
+    }
+  });
+});

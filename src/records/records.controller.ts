@@ -36,6 +36,8 @@ const ApiTransition = (summary: string, description: string) =>
     ApiOkResponse({ type: RecordResponse, headers: REPLAYED_RESPONSE_HEADER }),
     ApiProblems(
       'malformed-request',
+      'cross-site-request',
+      'unsupported-media-type',
       'record-not-found',
       'invalid-transition',
       'request-in-flight',
@@ -48,6 +50,7 @@ const ApiJsonBodyProblems = () =>
   ApiProblems(
     'validation-error',
     'malformed-request',
+    'cross-site-request',
     'payload-too-large',
     'unsupported-media-type',
     'request-in-flight',
