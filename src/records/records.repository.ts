@@ -187,9 +187,13 @@ export class RecordsRepository {
     return updated ?? null;
   }
 
-  /** A record's events in the order they were written (from a read replica when there is one). */
-  events(recordId: string): Promise<RecordEventEntity[]> {
-    return this.db.read<RecordEventEntity>(RECORD_EVENTS, [recordId]);
+  /**
+   * A record's events in the order they were written, from a read replica when there is
+   * one (`from: 'primary'`: from the primary). None for an id that is not a UUID.
+   */
+  async events(recordId: string, from: 'any' | 'primary' = 'any'): Promise<RecordEventEntity[]> {
+    if (!UUID.test(recordId)) return [];
+    return this.db.read<RecordEventEntity>(RECORD_EVENTS, [recordId], from);
   }
 
   /** One page (from a read replica when there is one); ties broken by id, so pages never overlap or skip. */
