@@ -3,6 +3,8 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblems, ApiRequestIdHeader } from '../common/api-docs';
 import { SummaryQuery } from './dto/summary.query';
 import { SummaryResponse } from './dto/summary.response';
+import { TimeseriesQuery } from './dto/timeseries.query';
+import { TimeseriesResponse } from './dto/timeseries.response';
 import { ReportsService } from './reports.service';
 
 @ApiTags('reports')
@@ -18,5 +20,19 @@ export class ReportsController {
   @ApiProblems('validation-error', 'malformed-request')
   summary(@Query() query: SummaryQuery): Promise<SummaryResponse> {
     return this.reports.summary(query);
+  }
+
+  @Get('timeseries')
+  @ApiOperation({
+    summary: 'Records created, processed, failed and retried per hour or day',
+    description:
+      'One point per UTC bucket the window overlaps (each bucket counted whole), oldest ' +
+      'first, zeros included; from hourly rollups kept with the writes. More than 1000 ' +
+      'buckets, date_from after date_to, or an unknown bucket is 400.',
+  })
+  @ApiOkResponse({ type: TimeseriesResponse })
+  @ApiProblems('validation-error', 'malformed-request')
+  timeseries(@Query() query: TimeseriesQuery): Promise<TimeseriesResponse> {
+    return this.reports.timeseries(query);
   }
 }
