@@ -415,7 +415,7 @@ describe('Operations console in a real browser', () => {
         created_at: new Date(Date.UTC(2026, 0, 1 + i, 9, 30)).toISOString(),
       });
     }
-    const records = await seed(seeds);
+    await seed(seeds);
     // A day of history for the throughput chart.
     const history: Parameters<typeof seedActivity>[0] = [];
     for (let hour = 0; hour < 24; hour++) {
@@ -431,8 +431,11 @@ describe('Operations console in a real browser', () => {
     await seedActivity(history);
     await open();
     await c.page.locator('#throughput-chart .bucket').nth(23).waitFor();
-    await rowOf(records[12].id)
-      .getByRole('button', { name: `Open record ${records[12].id}` })
+    // The newest failed record, open beside the table.
+    await c.page
+      .locator('#records-table tr[data-status="failed"]')
+      .first()
+      .getByRole('button', { name: /^Open record/ })
       .click();
     await c.page.locator('#detail-events tbody tr').nth(1).waitFor();
     await c.page.screenshot({ path: SCREENSHOT, fullPage: true });
