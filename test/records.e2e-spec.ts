@@ -539,6 +539,7 @@ describe('Records API (e2e)', () => {
         '/records/{id}/process',
         '/records/{id}/retry',
         '/reports/summary',
+        '/reports/timeseries',
         '/version',
       ]);
     });

@@ -8,6 +8,8 @@ const SCENARIO_NAMES = [
   'list',
   'summary',
   'summary_7d',
+  'timeseries',
+  'timeseries_30d',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 

@@ -371,6 +371,7 @@ async function main(): Promise<void> {
       recordId: await anyRecordId(databaseUrl),
       today: today.toISOString().slice(0, 10),
       weekAgo: new Date(today.getTime() - 6 * 86_400_000).toISOString().slice(0, 10),
+      monthAgo: new Date(today.getTime() - 29 * 86_400_000).toISOString().slice(0, 10),
     };
     // Readers first, so list and summary see exactly the bulk-loaded table.
     const selected = SCENARIOS.filter((scenario) => config.scenarios.includes(scenario.name));

@@ -15,6 +15,8 @@ export interface RunContext {
   /** Today and six days before it (UTC, bare dates): the 7-day summary range. */
   today: string;
   weekAgo: string;
+  /** 29 days before today (a bare date): the console's 30-day chart. */
+  monthAgo: string;
 }
 
 /** One HTTP request shape; `{id}` in the path takes the next seeded pending id on each call. */
@@ -36,6 +38,25 @@ export interface Scenario {
   consumesPending?: boolean;
   /** Adds rows: run after the scenarios that read the bulk-loaded table. */
   writes?: boolean;
+}
+
+/** record_activity's read (src/records/record-activity.repository.ts) over [from, to). */
+const TIMESERIES_SQL = `
+SELECT date_trunc(:bucket, hour, 'UTC') AS start, sum(created) AS created, sum(processed) AS processed,
+       sum(failed) AS failed, sum(retried) AS retried
+  FROM record_activity WHERE hour >= :from::timestamptz AND hour < :to::timestamptz
+ GROUP BY 1 ORDER BY 1;
+`;
+
+/** The whole buckets the service reads for a window ending now (see timeseries-range.ts). */
+function timeseriesWindow(bucket: 'hour' | 'day', windowMs: number): Record<string, string> {
+  const size = bucket === 'hour' ? 3_600_000 : 86_400_000;
+  const end = Date.now() + 1;
+  return {
+    bucket,
+    from: new Date(Math.floor((end - windowMs) / size) * size).toISOString(),
+    to: new Date(Math.ceil(end / size) * size).toISOString(),
+  };
 }
 
 /** A repository's statement for pgbench: its parameters $1, $2, ... become :name variables. */
@@ -158,5 +179,21 @@ SELECT status, category, sum(n) AS n FROM (
  GROUP BY status, category HAVING sum(n) <> 0;
 `,
     pgbenchVariables: (context) => ({ date_from: context.weekAgo, date_to: context.today }),
+  },
+  {
+    name: 'timeseries',
+    http: () => ({ method: 'GET', path: '/reports/timeseries' }),
+    pgbenchScript: TIMESERIES_SQL,
+    pgbenchVariables: () => timeseriesWindow('hour', 86_400_000),
+  },
+  {
+    name: 'timeseries_30d',
+    http: (context) => ({
+      method: 'GET',
+      path: `/reports/timeseries?bucket=day&date_from=${context.monthAgo}`,
+    }),
+    pgbenchScript: TIMESERIES_SQL,
+    pgbenchVariables: (context) =>
+      timeseriesWindow('day', Date.now() + 1 - Date.parse(context.monthAgo)),
   },
 ];

@@ -17,9 +17,11 @@
  *
  * Rollup counts stay exact: DROP TABLE fires no DELETE trigger, so dropBefore
  * subtracts what the partition holds (grouped exactly as the triggers group) before
- * dropping it, with the table locked so no write slips in between.
+ * dropping it, with the table locked so no write slips in between; its events are
+ * deleted through record_events' triggers, which subtract them from record_activity.
  */
 import { Client, ClientBase } from 'pg';
+import { ACTIVITY_RECORDS_TRIGGERS } from '../../migrations/1765200000000-record-activity';
 
 const PARTITION_NAME = /^records_y(\d{4})m(\d{2})$/;
 
@@ -37,7 +39,10 @@ export function monthStart(at: Date, offset = 0): Date {
 export const partitionName = (month: Date) =>
   `records_y${month.getUTCFullYear()}m${String(month.getUTCMonth() + 1).padStart(2, '0')}`;
 
-/** The rollup triggers, as migration 1764200000000 creates them (the functions stay). */
+/**
+ * The rollup triggers on records, as migrations 1764200000000 and 1765200000000 create
+ * them (the functions stay; record_activity's triggers on record_events stay too).
+ */
 const ROLLUP_TRIGGERS = [
   `CREATE TRIGGER record_counts_insert AFTER INSERT ON records
      REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION record_counts_on_insert()`,
@@ -48,6 +53,7 @@ const ROLLUP_TRIGGERS = [
      FOR EACH STATEMENT EXECUTE FUNCTION record_counts_on_update()`,
   `CREATE TRIGGER record_counts_truncate AFTER TRUNCATE ON records
      FOR EACH STATEMENT EXECUTE FUNCTION record_counts_on_truncate()`,
+  ...ACTIVITY_RECORDS_TRIGGERS,
 ];
 
 /** The secondary indexes, as migration 1764100000000 creates them. */
@@ -110,7 +116,12 @@ async function addMonth(client: ClientBase, month: Date): Promise<void> {
     `CREATE TEMP TABLE moving_events ON COMMIT DROP AS
        SELECT * FROM record_events WHERE record_id IN (SELECT id FROM moving_records)`,
   );
-  // Deletes their events too (ON DELETE CASCADE); they come back below.
+  // Their events first, through record_events' triggers (which subtract them from
+  // record_activity while their records are still there); they come back below, and
+  // the same triggers add them again.
+  await client.query(
+    `DELETE FROM record_events WHERE record_id IN (SELECT id FROM moving_records)`,
+  );
   await client.query(`DELETE FROM records_default WHERE id >= $1 AND id < $2`, [from, to]);
   await client.query(
     `CREATE TABLE ${name} PARTITION OF records FOR VALUES FROM ('${from}') TO ('${to}')`,
@@ -183,7 +194,11 @@ export async function convert(
   });
 }
 
-/** Subtracts `rows` (a relation of records) from both rollups, grouped as the triggers group. */
+/**
+ * Subtracts `rows` (a relation of records) from the rollups of records, grouped as the
+ * triggers group: record_counts, record_totals and record_activity's `created` (the
+ * events' counts in record_activity go by the events' delete trigger).
+ */
 const subtractFromRollups = (rows: string) => `
   INSERT INTO record_counts AS c (day, category, source, status, slot, n)
   SELECT (created_at AT TIME ZONE 'UTC')::date, category, source, status, 0, -count(*)
@@ -192,7 +207,11 @@ const subtractFromRollups = (rows: string) => `
   INSERT INTO record_totals AS t (category, source, status, slot, n)
   SELECT category, source, status, 0, -count(*)
     FROM ${rows} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
-  ON CONFLICT (category, source, status, slot) DO UPDATE SET n = t.n + EXCLUDED.n;`;
+  ON CONFLICT (category, source, status, slot) DO UPDATE SET n = t.n + EXCLUDED.n;
+  INSERT INTO record_activity AS a (hour, category, source, slot, created)
+  SELECT date_trunc('hour', created_at, 'UTC'), category, source, 0, -count(*)
+    FROM ${rows} GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+  ON CONFLICT (hour, category, source, slot) DO UPDATE SET created = a.created + EXCLUDED.created;`;
 
 export interface Retention {
   droppedPartitions: string[];
@@ -214,6 +233,8 @@ export async function dropBefore(client: ClientBase, cutoff: Date): Promise<Rete
       // counting its rows and dropping them.
       await client.query('LOCK TABLE records IN ACCESS EXCLUSIVE MODE');
       await client.query(subtractFromRollups(partition.name));
+      // Their events, while their records are still there: record_events' trigger
+      // subtracts them from record_activity with their records' category and source.
       await client.query('DELETE FROM record_events WHERE record_id >= $1 AND record_id < $2', [
         uuidV7Bound(partition.from),
         uuidV7Bound(partition.to),
@@ -224,6 +245,10 @@ export async function dropBefore(client: ClientBase, cutoff: Date): Promise<Rete
       // Counter rows that reached zero carry nothing.
       await client.query('DELETE FROM record_counts WHERE n = 0');
       await client.query('DELETE FROM record_totals WHERE n = 0');
+      await client.query(
+        `DELETE FROM record_activity
+          WHERE created = 0 AND processed = 0 AND failed = 0 AND retried = 0`,
+      );
     });
     droppedPartitions.push(partition.name);
   }

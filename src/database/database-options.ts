@@ -4,8 +4,10 @@ import { RecordCounts1764200000000 } from '../../migrations/1764200000000-record
 import { IdempotencyKeys1764300000000 } from '../../migrations/1764300000000-idempotency-keys';
 import { EventOrderAndStoredResponses1764400000000 } from '../../migrations/1764400000000-event-order-and-stored-responses';
 import { TimeOrderedIds1764500000000 } from '../../migrations/1764500000000-time-ordered-ids';
+import { RecordActivity1765200000000 } from '../../migrations/1765200000000-record-activity';
 import { RecordTraceparent1765400000000 } from '../../migrations/1765400000000-record-traceparent';
 import { IdempotencyKeyEntity } from '../idempotency/idempotency-key.entity';
+import { RecordActivityEntity } from '../records/record-activity.entity';
 import { RecordEventEntity } from '../records/record-event.entity';
 import { RecordEntity } from '../records/record.entity';
 import { RecordCountEntity, RecordTotalEntity } from '../reports/record-count.entity';
@@ -63,6 +65,7 @@ export const MIGRATIONS = [
   IdempotencyKeys1764300000000,
   EventOrderAndStoredResponses1764400000000,
   TimeOrderedIds1764500000000,
+  RecordActivity1765200000000,
   RecordTraceparent1765400000000,
 ];
 
@@ -73,6 +76,7 @@ export const ENTITIES = [
   IdempotencyKeyEntity,
   RecordCountEntity,
   RecordTotalEntity,
+  RecordActivityEntity,
 ];
 
 export function databaseOptions(settings: DatabaseSettings): PostgresConnectionOptions {

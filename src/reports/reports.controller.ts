@@ -4,6 +4,8 @@ import { ApiProblems, ApiRequestIdHeader } from '../common/api-docs';
 import { READ_SOURCE_RESPONSE_HEADER, ReadSourceInterceptor } from '../database/read-source';
 import { SummaryQuery } from './dto/summary.query';
 import { SummaryResponse } from './dto/summary.response';
+import { TimeseriesQuery } from './dto/timeseries.query';
+import { TimeseriesResponse } from './dto/timeseries.response';
 import { ReportsService } from './reports.service';
 
 @ApiTags('reports')
@@ -20,5 +22,19 @@ export class ReportsController {
   @ApiProblems('validation-error', 'malformed-request')
   summary(@Query() query: SummaryQuery): Promise<SummaryResponse> {
     return this.reports.summary(query);
+  }
+
+  @Get('timeseries')
+  @ApiOperation({
+    summary: 'Records created, processed, failed and retried per hour or day',
+    description:
+      'One point per UTC bucket the window overlaps (each bucket counted whole), oldest ' +
+      'first, zeros included; from hourly rollups kept with the writes. More than 1000 ' +
+      'buckets, date_from after date_to, or an unknown bucket is 400.',
+  })
+  @ApiOkResponse({ type: TimeseriesResponse })
+  @ApiProblems('validation-error', 'malformed-request')
+  timeseries(@Query() query: TimeseriesQuery): Promise<TimeseriesResponse> {
+    return this.reports.timeseries(query);
   }
 }

@@ -63,6 +63,51 @@ describe('Operations console in a real browser', () => {
     await rows.nth(n - 1).waitFor();
   };
 
+  /** Seeds records created `hoursAgo` (their transition too), as history for the chart. */
+  const seedActivity = async (
+    history: { hoursAgo: number; status?: 'pending' | 'processed' | 'failed'; category?: string }[],
+  ) => {
+    const now = Date.now();
+    for (const { hoursAgo, status, category } of history) {
+      const at = new Date(now - hoursAgo * 3_600_000).toISOString();
+      const record = await seedRecord(c.t, { created_at: at, status, category });
+      await c.t.db.query(
+        'UPDATE record_events SET at = $2 WHERE record_id = $1 AND from_status IS NOT NULL',
+        [record.id, at],
+      );
+    }
+  };
+  /** What the chart drew, bucket by bucket, from its SVG. */
+  const drawnPoints = () =>
+    c.page.locator('#throughput-chart .bucket').evaluateAll((groups) =>
+      groups.map((group) => {
+        const data = (group as unknown as { dataset: Record<string, string> }).dataset;
+        const bar = (series: string) =>
+          Number(group.querySelector(`.bar[data-series="${series}"]`)!.getAttribute('height'));
+        return {
+          point: {
+            start: data.start,
+            created: Number(data.created),
+            processed: Number(data.processed),
+            failed: Number(data.failed),
+            retried: Number(data.retried),
+          },
+          heights: { created: bar('created'), processed: bar('processed'), failed: bar('failed') },
+          label: group.getAttribute('aria-label') ?? '',
+        };
+      }),
+    );
+  const timeseries = async (query: Record<string, string> = {}) =>
+    (await request(c.t.http).get('/reports/timeseries').query(query).expect(200)).body as {
+      points: {
+        start: string;
+        created: number;
+        processed: number;
+        failed: number;
+        retried: number;
+      }[];
+    };
+
   it('shows the counts /reports/summary gives, and follows them while open', async () => {
     await seed([
       { category: 'order', status: 'failed' },
@@ -289,6 +334,75 @@ describe('Operations console in a real browser', () => {
     expect(badge).toBe('rgb(207, 34, 46)');
   });
 
+  it('charts /reports/timeseries: the drawn numbers are the endpoint’s, by hour and by day', async () => {
+    await seedActivity([
+      { hoursAgo: 5, status: 'processed' },
+      { hoursAgo: 5, status: 'processed' },
+      { hoursAgo: 5, status: 'failed' },
+      { hoursAgo: 3, status: 'failed' },
+      { hoursAgo: 3 },
+      { hoursAgo: 1, status: 'processed' },
+      { hoursAgo: 50, status: 'processed' },
+    ]);
+    await open();
+    const hourly = await timeseries();
+    await c.page
+      .locator('#throughput-chart .bucket')
+      .nth(hourly.points.length - 1)
+      .waitFor();
+    let drawn = await drawnPoints();
+    expect(drawn.map((bucket) => bucket.point)).toEqual(hourly.points);
+    // Bars are to scale: equal counts, equal heights; twice the count, twice the height.
+    const fiveHoursAgo = drawn.find((bucket) => bucket.point.processed === 2)!;
+    expect(fiveHoursAgo.heights.processed).toBeCloseTo(2 * fiveHoursAgo.heights.failed, 5);
+    expect(fiveHoursAgo.heights.created).toBeCloseTo(3 * fiveHoursAgo.heights.failed, 5);
+    expect(fiveHoursAgo.label).toMatch(
+      /: 3 created, 2 processed, 1 failed \(33\.3% failed\), 0 retried$/,
+    );
+    await expect(c.page.locator('#throughput-totals').textContent()).resolves.toContain(
+      '6 created, 3 processed, 2 failed (failure share 40.0% failed), 0 retried.',
+    );
+
+    // Hover shows a bucket's numbers; so does keyboard focus, moved with the arrow keys.
+    const index = drawn.indexOf(fiveHoursAgo);
+    await c.page.locator(`#throughput-chart .bucket[data-index="${index}"]`).hover();
+    await expect(c.page.locator('#throughput-readout').textContent()).resolves.toBe(
+      fiveHoursAgo.label,
+    );
+    await c.page.locator('#throughput-chart .bucket[tabindex="0"]').focus();
+    await c.page.keyboard.press('End');
+    await c.page.keyboard.press('ArrowLeft');
+    const focused = await c.page.evaluate(
+      "document.activeElement && document.activeElement.getAttribute('data-index')",
+    );
+    expect(Number(focused)).toBe(drawn.length - 2);
+    await expect(c.page.locator('#throughput-readout').textContent()).resolves.toBe(
+      drawn[drawn.length - 2].label,
+    );
+
+    // Refreshed with the rest of the page: a new record is counted in the newest bucket.
+    await request(c.t.http)
+      .post('/records')
+      .send({ source: 'api', category: 'order', payload: {} })
+      .expect(201);
+    const newest = drawn[drawn.length - 1].point.created + 1;
+    await c.page
+      .locator(
+        `#throughput-chart .bucket[data-index="${drawn.length - 1}"][data-created="${newest}"]`,
+      )
+      .waitFor();
+
+    // By day over the last 30 days.
+    await c.page.selectOption('#throughput-form [name="window"]', 'day');
+    await c.page.locator('#throughput-chart .bucket').nth(29).waitFor();
+    const dateFrom = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
+    const daily = await timeseries({ bucket: 'day', date_from: dateFrom });
+    expect(daily.points).toHaveLength(30);
+    drawn = await drawnPoints();
+    expect(drawn.map((bucket) => bucket.point)).toEqual(daily.points);
+    expect(drawn.reduce((sum, bucket) => sum + bucket.point.created, 0)).toBe(8);
+  });
+
   it('takes the screenshot the README shows', async () => {
     const categories = ['order', 'refund', 'invoice', 'shipment'];
     const seeds: RecordSeed[] = [];
@@ -301,10 +415,27 @@ describe('Operations console in a real browser', () => {
         created_at: new Date(Date.UTC(2026, 0, 1 + i, 9, 30)).toISOString(),
       });
     }
-    const records = await seed(seeds);
+    await seed(seeds);
+    // A day of history for the throughput chart.
+    const history: Parameters<typeof seedActivity>[0] = [];
+    for (let hour = 0; hour < 24; hour++) {
+      const n = 2 + ((hour * 7) % 5);
+      for (let i = 0; i < n; i++) {
+        history.push({
+          hoursAgo: hour + 0.1,
+          status: i === 0 && hour % 3 === 0 ? 'failed' : i < n - 1 ? 'processed' : 'pending',
+          category: categories[(hour + i) % categories.length],
+        });
+      }
+    }
+    await seedActivity(history);
     await open();
-    await rowOf(records[12].id)
-      .getByRole('button', { name: `Open record ${records[12].id}` })
+    await c.page.locator('#throughput-chart .bucket').nth(23).waitFor();
+    // The newest failed record, open beside the table.
+    await c.page
+      .locator('#records-table tr[data-status="failed"]')
+      .first()
+      .getByRole('button', { name: /^Open record/ })
       .click();
     await c.page.locator('#detail-events tbody tr').nth(1).waitFor();
     await c.page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -30,6 +30,17 @@ describe('records partitioned by id range (partitioned e2e)', () => {
       await t.db.query('SELECT tableoid::regclass::text AS name FROM records WHERE id = $1', [id])
     )[0]?.name;
   const summary = async () => (await request(t.http).get('/reports/summary').expect(200)).body;
+  /** Totals of /reports/timeseries over a window: record_activity's view of it. */
+  const activity = async (query: Record<string, string>) => {
+    const { points } = (await request(t.http).get('/reports/timeseries').query(query).expect(200))
+      .body as { points: Record<'created' | 'processed' | 'failed' | 'retried', number>[] };
+    const total = { created: 0, processed: 0, failed: 0, retried: 0 };
+    for (const point of points) {
+      for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += point[key];
+    }
+    return total;
+  };
+  const oldMonth = { bucket: 'day', date_from: '2025-01-01', date_to: '2025-01-31' };
 
   /** A UUIDv7 of the instant `at` (as the service would have made then). */
   const idAt = (at: string, n: number) => UUID.fromFieldsV7(Date.parse(at), 0, 0, n).toString();
@@ -72,6 +83,9 @@ describe('records partitioned by id range (partitioned e2e)', () => {
         by_status: byStatus,
         by_category: { order: 1, refund: 3 },
       });
+      expect(await activity(oldMonth)).toEqual({ created: 3, processed: 0, failed: 0, retried: 0 });
+      const outcome = processed.body.status === 'processed' ? 'processed' : 'failed';
+      expect((await activity({}))[outcome]).toBe(1);
 
       const result = await dropBefore(admin, new Date('2025-02-01T00:00:00Z'));
 
@@ -81,6 +95,9 @@ describe('records partitioned by id range (partitioned e2e)', () => {
         by_status: { pending: 1, processed: 0, failed: 0 },
         by_category: { order: 1 },
       });
+      // record_activity too: the month's creations and the old record's transition.
+      expect(await activity(oldMonth)).toEqual({ created: 0, processed: 0, failed: 0, retried: 0 });
+      expect(await activity({})).toEqual({ created: 1, processed: 0, failed: 0, retried: 0 });
       const list = await request(t.http).get('/records').expect(200);
       expect({
         total: list.body.total,
@@ -109,8 +126,18 @@ describe('records partitioned by id range (partitioned e2e)', () => {
        VALUES ($1, 'api', 'order', '{}', '2024-06-01T00:00:00Z', '2024-06-01T00:00:00Z')`,
       [legacy],
     );
+    // Its history: created, failed, retried (events inserted as a back-fill would).
+    await t.db.query(
+      `INSERT INTO record_events (record_id, from_status, to_status, attempt, at) VALUES
+         ($1, NULL, 'pending', 0, '2024-06-01T00:00:00Z'),
+         ($1, 'pending', 'failed', 1, '2024-06-01T01:00:00Z'),
+         ($1, 'failed', 'pending', 1, '2024-06-02T00:00:00Z')`,
+      [legacy],
+    );
     expect(await partitionOf(legacy)).toBe('records_default');
     expect((await summary()).total_records).toBe(1);
+    const june = { bucket: 'day', date_from: '2024-06-01', date_to: '2024-06-30' };
+    expect(await activity(june)).toEqual({ created: 1, processed: 0, failed: 1, retried: 1 });
 
     expect(await dropBefore(admin, new Date('2025-01-01T00:00:00Z'))).toEqual({
       droppedPartitions: [],
@@ -121,5 +148,7 @@ describe('records partitioned by id range (partitioned e2e)', () => {
       by_status: { pending: 0, processed: 0, failed: 0 },
       by_category: {},
     });
+    // Deleted through the parent: its events went by cascade, and their counts with them.
+    expect(await activity(june)).toEqual({ created: 0, processed: 0, failed: 0, retried: 0 });
   });
 });

@@ -221,7 +221,7 @@ async function runAction(record, action, onDone) {
       result.body.status === 'failed' ? `failed: ${result.body.error}` : result.body.status;
     report(`${verb} record ${record.id}: now ${outcome}.`, result.requestId);
   }
-  await Promise.all([loadRecords(), refreshOverview(), onDone?.()]);
+  await Promise.all([loadRecords(), refreshOverview(), refreshThroughput(), onDone?.()]);
 }
 
 async function loadRecords() {
@@ -403,14 +403,245 @@ $('#bulk-retry').addEventListener('click', async () => {
   if (result) {
     report(`Bulk retry: ${result.body.retried} record(s) sent back to pending.`, result.requestId);
   }
-  await Promise.all([loadRecords(), refreshOverview()]);
+  await Promise.all([loadRecords(), refreshOverview(), refreshThroughput()]);
 });
+
+// ---------------------------------------------------------------- throughput chart
+// GET /reports/timeseries drawn as SVG: per bucket, bars for created (hatched),
+// processed (solid) and failed (dotted), and the failure share (failed of processed +
+// failed) as a dashed line on the right axis. Patterns and labels, not colour alone.
+// One tab stop: the arrow keys move between buckets; hover or focus shows the numbers.
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const CHART = { width: 960, height: 280, left: 44, right: 44, top: 12, bottom: 34 };
+const SERIES = ['created', 'processed', 'failed'];
+const throughput = { points: [], bucket: 'hour', active: 0 };
+
+function svg(tag, attributes = {}, text) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  if (text !== undefined) node.textContent = String(text);
+  return node;
+}
+
+/** failed / (processed + failed), or null when nothing finished. */
+const failureShare = (point) =>
+  point.processed + point.failed === 0 ? null : point.failed / (point.processed + point.failed);
+const percent = (share) => (share === null ? 'no outcomes' : `${(share * 100).toFixed(1)}% failed`);
+
+function bucketLabel(start, bucket, long = false) {
+  const at = new Date(start);
+  if (bucket === 'day') {
+    return at.toLocaleDateString(undefined, {
+      timeZone: 'UTC',
+      month: 'short',
+      day: 'numeric',
+      ...(long && { year: 'numeric', weekday: 'short' }),
+    });
+  }
+  const time = at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return long ? `${at.toLocaleDateString()} ${time}` : time;
+}
+
+/** One bucket's numbers, as the readout and each bucket's accessible name say them. */
+function describePoint(point, bucket) {
+  return (
+    `${bucketLabel(point.start, bucket, true)} (${bucket}): ${point.created} created, ` +
+    `${point.processed} processed, ${point.failed} failed (${percent(failureShare(point))}), ` +
+    `${point.retried} retried`
+  );
+}
+
+/** A round axis maximum at or above `max`. */
+function niceMax(max) {
+  if (max <= 4) return 4;
+  const step = 10 ** Math.floor(Math.log10(max));
+  return Math.ceil(max / step) * step;
+}
+
+function chartPatterns() {
+  const defs = svg('defs');
+  const hatch = svg('pattern', {
+    id: 'pattern-created',
+    width: 5,
+    height: 5,
+    patternUnits: 'userSpaceOnUse',
+    patternTransform: 'rotate(45)',
+  });
+  hatch.append(
+    svg('rect', { width: 5, height: 5, class: 'pattern-ground' }),
+    svg('rect', { width: 2, height: 5, class: 'pattern-ink created' }),
+  );
+  const dots = svg('pattern', {
+    id: 'pattern-failed',
+    width: 4,
+    height: 4,
+    patternUnits: 'userSpaceOnUse',
+  });
+  dots.append(
+    svg('rect', { width: 4, height: 4, class: 'pattern-ground' }),
+    svg('circle', { cx: 2, cy: 2, r: 1.3, class: 'pattern-ink failed' }),
+  );
+  defs.append(hatch, dots);
+  return defs;
+}
+
+function drawThroughput() {
+  const { points, bucket } = throughput;
+  const chart = $('#throughput-chart');
+  const plotWidth = CHART.width - CHART.left - CHART.right;
+  const plotHeight = CHART.height - CHART.top - CHART.bottom;
+  const baseline = CHART.top + plotHeight;
+  const yMax = niceMax(Math.max(0, ...points.flatMap((p) => SERIES.map((name) => p[name]))));
+  const y = (value) => baseline - (value / yMax) * plotHeight;
+  const slot = plotWidth / Math.max(points.length, 1);
+  const barWidth = Math.max(1, (slot * 0.8) / SERIES.length);
+
+  const axes = svg('g', { class: 'axis' });
+  for (let i = 0; i <= 4; i++) {
+    const value = (yMax * i) / 4;
+    axes.append(
+      svg('line', {
+        class: 'grid',
+        x1: CHART.left,
+        x2: CHART.width - CHART.right,
+        y1: y(value),
+        y2: y(value),
+      }),
+      svg('text', { x: CHART.left - 6, y: y(value) + 4, 'text-anchor': 'end' }, value),
+      svg('text', { x: CHART.width - CHART.right + 6, y: y(value) + 4 }, `${25 * i}%`),
+    );
+  }
+  const labelEvery = Math.ceil(points.length / 12);
+  const buckets = points.map((point, index) => {
+    const x = CHART.left + index * slot;
+    const group = svg('g', {
+      class: 'bucket',
+      tabindex: index === throughput.active ? 0 : -1,
+      role: 'img',
+      'aria-label': describePoint(point, bucket),
+      'data-index': index,
+      'data-start': point.start,
+      'data-created': point.created,
+      'data-processed': point.processed,
+      'data-failed': point.failed,
+      'data-retried': point.retried,
+    });
+    group.append(svg('rect', { class: 'hit', x, y: CHART.top, width: slot, height: plotHeight }));
+    SERIES.forEach((name, n) => {
+      group.append(
+        svg('rect', {
+          class: `bar ${name}`,
+          'data-series': name,
+          x: x + slot * 0.1 + n * barWidth,
+          y: y(point[name]),
+          width: barWidth,
+          height: baseline - y(point[name]),
+        }),
+      );
+    });
+    if (index % labelEvery === 0) {
+      axes.append(
+        svg(
+          'text',
+          { x: x + slot / 2, y: baseline + 16, 'text-anchor': 'middle' },
+          bucketLabel(point.start, bucket),
+        ),
+      );
+    }
+    group.addEventListener('mouseenter', () => activate(index, false));
+    group.addEventListener('focus', () => activate(index, false));
+    return group;
+  });
+
+  const share = points
+    .map((point, index) => [index, failureShare(point)])
+    .filter(([, value]) => value !== null)
+    .map(([index, value]) => [CHART.left + (index + 0.5) * slot, baseline - value * plotHeight]);
+  const line = svg('g', { class: 'share', 'aria-hidden': 'true' });
+  if (share.length > 1) {
+    line.append(
+      svg('polyline', { class: 'share-line', points: share.map((xy) => xy.join(',')).join(' ') }),
+    );
+  }
+  for (const [cx, cy] of share) line.append(svg('circle', { class: 'share-dot', cx, cy, r: 2.5 }));
+
+  chart.replaceChildren(chartPatterns(), axes, ...buckets, line);
+  showReadout();
+}
+
+function showReadout() {
+  const point = throughput.points[throughput.active];
+  for (const group of $('#throughput-chart').querySelectorAll('.bucket')) {
+    const on = Number(group.dataset.index) === throughput.active;
+    group.classList.toggle('active', on);
+    group.setAttribute('tabindex', on ? '0' : '-1');
+  }
+  $('#throughput-readout').textContent = point ? describePoint(point, throughput.bucket) : '';
+}
+
+function activate(index, focus) {
+  throughput.active = Math.min(Math.max(index, 0), throughput.points.length - 1);
+  showReadout();
+  if (focus) $(`#throughput-chart .bucket[data-index="${throughput.active}"]`)?.focus();
+}
+
+$('#throughput-chart').addEventListener('keydown', (event) => {
+  const moves = { ArrowLeft: -1, ArrowRight: 1, Home: -Infinity, End: Infinity };
+  if (!(event.key in moves)) return;
+  event.preventDefault();
+  const move = moves[event.key];
+  const target = Number.isFinite(move)
+    ? throughput.active + move
+    : move < 0
+      ? 0
+      : throughput.points.length - 1;
+  activate(target, true);
+});
+
+/** The window the select asks for: the last 24 hours by hour, or the last 30 days by day. */
+function throughputQuery() {
+  const bucket = new FormData($('#throughput-form')).get('window') === 'day' ? 'day' : 'hour';
+  if (bucket === 'hour') return new URLSearchParams({ bucket });
+  const first = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
+  return new URLSearchParams({ bucket, date_from: first });
+}
+
+async function refreshThroughput() {
+  try {
+    const { body } = await api('GET', `/reports/timeseries?${throughputQuery()}`);
+    showError('#throughput-error', null);
+    const changed =
+      body.bucket !== throughput.bucket || body.points.length !== throughput.points.length;
+    throughput.bucket = body.bucket;
+    throughput.points = body.points;
+    // A new window starts on its newest bucket; a refresh keeps the one looked at.
+    if (changed) throughput.active = body.points.length - 1;
+    const total = { created: 0, processed: 0, failed: 0, retried: 0 };
+    for (const point of body.points)
+      for (const name of Object.keys(total)) total[name] += point[name];
+    $('#throughput-totals').textContent =
+      `From ${new Date(body.date_from).toLocaleString()} to ${new Date(body.date_to).toLocaleString()}: ` +
+      `${total.created} created, ${total.processed} processed, ${total.failed} failed ` +
+      `(failure share ${percent(failureShare(total))}), ${total.retried} retried.`;
+    const focused = document.activeElement?.closest?.('#throughput-chart');
+    drawThroughput();
+    if (focused) activate(throughput.active, true);
+  } catch (error) {
+    showError('#throughput-error', error);
+  }
+}
+
+$('#throughput-form').addEventListener('change', () => void refreshThroughput());
 
 // ---------------------------------------------------------------- start
 
 showKeyState();
 void refreshOverview();
+void refreshThroughput();
 void loadRecords();
 setInterval(() => {
-  if (document.visibilityState === 'visible') void refreshOverview();
+  if (document.visibilityState !== 'visible') return;
+  void refreshOverview();
+  void refreshThroughput();
 }, REFRESH_MS);
