@@ -152,7 +152,7 @@ export class Primary {
         return true;
       }
       if (Date.now() + ROUND_PAUSE_MS > deadline) return false;
-      await new Promise((wake) => setTimeout(wake, ROUND_PAUSE_MS).unref());
+      await new Promise((wake) => setTimeout(wake, ROUND_PAUSE_MS));
     }
     return false;
   }
