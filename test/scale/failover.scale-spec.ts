@@ -48,12 +48,14 @@ describe.each([
     const standbyPort = await freePortInRange(primaryPort + 1, 55_589);
     ({ primary, standby } = await createPrimaryAndStandby(primaryPort, standbyPort, {
       names: [`failover-${replication}-primary`, `failover-${replication}-standby`],
-      primarySettings: [
-        'synchronous_commit = on',
-        `synchronous_standby_names = '${sync ? 'standby' : ''}'`,
-      ],
+      primarySettings: ['synchronous_commit = on'],
     }));
     await migrateFromScratch(primary.url());
+    // Only once the standby exists: until then every commit would wait for it.
+    if (sync) {
+      await primary.query(`ALTER SYSTEM SET synchronous_standby_names = 'standby'`);
+      await primary.query('SELECT pg_reload_conf()');
+    }
     await waitFor(
       'the standby to stream',
       async () => {
@@ -86,6 +88,7 @@ describe.each([
   afterAll(async () => {
     await Promise.all(services.map((service) => service.stop()));
     await standby?.stop().catch(() => undefined);
+    await primary?.stop().catch(() => undefined); // when it was never crashed (a failed setup)
     // The crashed primary's directory (its stale pid file) is not started again.
     if (primary) rmSync(primary.dataDir, { recursive: true, force: true });
   });
