@@ -24,6 +24,7 @@ describe('classifyDatabaseError', () => {
     ['55P03 lock timeout', '55P03'],
     ['55006 object in use', '55006'],
     ['25P03 idle-in-transaction timeout', '25P03'],
+    ['25006 read-only transaction (a standby after failover)', '25006'],
   ])('a statement failing with %s is unavailable: retry later', (_, code) => {
     expect(classifyDatabaseError(queryFailed(code))).toBe('unavailable');
     expect(classifyDatabaseError(pgError(code))).toBe('unavailable');

@@ -10,7 +10,8 @@ export type DatabaseErrorKind = 'unavailable' | 'invalid_input' | 'unknown';
 // SQLSTATE classes and codes that mean "try again later", not "you sent something wrong".
 const UNAVAILABLE_CLASSES = ['08', '53', '57', '58'];
 // 25P03: PostgreSQL ended a session left idle in a transaction (a stalled instance).
-const UNAVAILABLE_CODES = new Set(['40001', '40P01', '55P03', '55006', '25P03']);
+// 25006: a write reached a read-only server (a standby, after a failover).
+const UNAVAILABLE_CODES = new Set(['40001', '40P01', '55P03', '55006', '25P03', '25006']);
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

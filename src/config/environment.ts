@@ -123,6 +123,12 @@ export class Environment {
   @Min(0)
   DB_STARTUP_TIMEOUT_MS = 30000;
 
+  /** After the primary is lost, how long the hosts of DATABASE_URL are asked for a new one (503 meanwhile). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  DB_FAILOVER_TIMEOUT_MS = 30000;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()

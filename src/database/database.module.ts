@@ -12,6 +12,7 @@ import {
   sessionSettings,
 } from './database-options';
 import { EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres';
+import { Primary } from './primary';
 import { Replicas } from './replicas';
 import { connectWithBackoff, runMigrationsExclusively } from './startup';
 
@@ -70,10 +71,28 @@ export class EmbeddedDatabase implements OnApplicationShutdown {
           });
           url = embedded.handle.url;
         }
+        // DATABASE_URL may name several hosts (libpq style): the pool follows the one
+        // that takes writes (primary.ts).
+        const primary = await Primary.find(
+          url,
+          {
+            failoverTimeoutMs: config.get('DB_FAILOVER_TIMEOUT_MS', { infer: true }),
+            probeTimeoutMs: config.get('DB_POOL_TIMEOUT_MS', { infer: true }),
+          },
+          config.get('DB_STARTUP_TIMEOUT_MS', { infer: true }),
+          startupLogger,
+        );
+        const configuredMigrationUrl = config.get('DATABASE_MIGRATION_URL', { infer: true });
+        const migrationUrl =
+          !configuredMigrationUrl || configuredMigrationUrl === url
+            ? primary.url
+            : configuredMigrationUrl;
+        url = primary.url;
         const settings = settingsOf(config, url);
-        const migrationUrl = config.get('DATABASE_MIGRATION_URL', { infer: true }) ?? url;
+        const options = databaseOptions(settings);
         return {
-          ...databaseOptions(settings),
+          ...options,
+          extra: { ...options.extra, Client: primary.Client },
           // connectWithBackoff below does the retrying, with its own bound.
           retryAttempts: 0,
           startupTimeoutMs: config.get('DB_STARTUP_TIMEOUT_MS', { infer: true }),

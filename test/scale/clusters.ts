@@ -4,6 +4,7 @@ import {
   cpSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -93,6 +94,24 @@ export class Cluster {
     await run(join(postgresBinDir(), 'pg_ctl'), ['stop', '-w', '-m', 'fast', '-D', this.dataDir]);
   }
 
+  /** `pg_ctl promote`: the standby becomes a primary; resolves once it takes writes. */
+  async promote(): Promise<void> {
+    await run(join(postgresBinDir(), 'pg_ctl'), ['promote', '-w', '-t', '60', '-D', this.dataDir]);
+  }
+
+  /**
+   * The server dies at once, as in a crash: SIGKILL to the postmaster and every process
+   * it started (stopped first, so it forks no more), leaving the pid file behind.
+   */
+  crash(): void {
+    const postmaster = Number(
+      readFileSync(join(this.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0],
+    );
+    process.kill(postmaster, 'SIGSTOP');
+    for (const child of childrenOf(postmaster)) process.kill(child, 'SIGKILL');
+    process.kill(postmaster, 'SIGKILL');
+  }
+
   async query<T extends Record<string, unknown>>(
     sql: string,
     values: unknown[] = [],
@@ -107,13 +126,31 @@ export class Cluster {
   }
 }
 
+/** The pids whose parent is `pid` (Linux /proc). */
+export function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        // Fields after the command name (which may contain spaces): state, then ppid.
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false; // gone while we looked
+      }
+    })
+    .map(Number);
+}
+
 /** A fresh primary with the database (pg_stat_statements preloaded); then a standby copied from it. */
 export async function createPrimaryAndStandby(
   primaryPort: number,
   standbyPort: number,
+  options: { names?: [string, string]; primarySettings?: string[] } = {},
 ): Promise<{ primary: Cluster; standby: Cluster }> {
-  const primary = new Cluster('primary', primaryPort);
-  const standby = new Cluster('standby', standbyPort);
+  const [primaryName, standbyName] = options.names ?? ['primary', 'standby'];
+  const primary = new Cluster(primaryName, primaryPort);
+  const standby = new Cluster(standbyName, standbyPort);
   rmSync(primary.dataDir, { recursive: true, force: true });
   rmSync(standby.dataDir, { recursive: true, force: true });
   ownDir(SCALE_DIR);
@@ -142,6 +179,7 @@ export async function createPrimaryAndStandby(
       'synchronous_commit = off',
       'full_page_writes = off',
       'max_connections = 200',
+      ...(options.primarySettings ?? []),
       '',
     ].join('\n'),
   );
@@ -160,6 +198,8 @@ export async function createPrimaryAndStandby(
       `primary_conninfo = 'host=127.0.0.1 port=${primaryPort} user=postgres application_name=standby'`,
       // Report replay progress often: the lag gauge is read from the standby.
       'wal_receiver_status_interval = 1s',
+      // Once promoted it has no standby of its own: commits must not wait for one.
+      "synchronous_standby_names = ''",
       '',
     ].join('\n'),
   );
