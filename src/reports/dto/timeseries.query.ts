@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn } from 'class-validator';
+import { IsOmittable } from '../../common/validation';
 import { CategorySourceFilter } from '../../common/category-source.filter';
 import { IsIsoInstant, IsNotBefore } from '../../common/iso-instant';
 import { Bucket, BUCKETS, MAX_BUCKETS } from '../timeseries-range';
@@ -10,7 +11,7 @@ export class TimeseriesQuery extends CategorySourceFilter {
     default: 'hour',
     description: `Bucket size, aligned to UTC. At most ${MAX_BUCKETS} buckets per answer.`,
   })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(BUCKETS)
   bucket?: Bucket;
 
@@ -20,7 +21,7 @@ export class TimeseriesQuery extends CategorySourceFilter {
       'starts at the start of the bucket it falls in.',
     example: '2026-12-07T10:00:00Z',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsIsoInstant()
   date_from?: string;
 
@@ -30,7 +31,7 @@ export class TimeseriesQuery extends CategorySourceFilter {
       'default: now. The answer ends at the end of the bucket it falls in.',
     example: '2026-12-08T09:59:59.999Z',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsNotBefore('date_from')
   @IsIsoInstant()
   date_to?: string;
