@@ -4,10 +4,15 @@ import { RecordCounts1764200000000 } from '../../migrations/1764200000000-record
 import { IdempotencyKeys1764300000000 } from '../../migrations/1764300000000-idempotency-keys';
 import { EventOrderAndStoredResponses1764400000000 } from '../../migrations/1764400000000-event-order-and-stored-responses';
 import { TimeOrderedIds1764500000000 } from '../../migrations/1764500000000-time-ordered-ids';
+import { Webhooks1765100000000 } from '../../migrations/1765100000000-webhooks';
 import { IdempotencyKeyEntity } from '../idempotency/idempotency-key.entity';
 import { RecordEventEntity } from '../records/record-event.entity';
 import { RecordEntity } from '../records/record.entity';
 import { RecordCountEntity, RecordTotalEntity } from '../reports/record-count.entity';
+import { WebhookAttemptEntity } from '../webhooks/webhook-attempt.entity';
+import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity';
+import { WebhookEndpointEntity } from '../webhooks/webhook-endpoint.entity';
+import { WebhookEventEntity } from '../webhooks/webhook-event.entity';
 
 export interface DatabaseSettings {
   url: string;
@@ -62,6 +67,7 @@ export const MIGRATIONS = [
   IdempotencyKeys1764300000000,
   EventOrderAndStoredResponses1764400000000,
   TimeOrderedIds1764500000000,
+  Webhooks1765100000000,
 ];
 
 /** Every entity: the schema the migrations build, described for TypeORM (never synchronized). */
@@ -71,6 +77,10 @@ export const ENTITIES = [
   IdempotencyKeyEntity,
   RecordCountEntity,
   RecordTotalEntity,
+  WebhookEndpointEntity,
+  WebhookEventEntity,
+  WebhookDeliveryEntity,
+  WebhookAttemptEntity,
 ];
 
 export function databaseOptions(settings: DatabaseSettings): PostgresConnectionOptions {
