@@ -540,6 +540,11 @@ describe('Records API (e2e)', () => {
         '/records/{id}/retry',
         '/reports/summary',
         '/version',
+        '/webhooks',
+        '/webhooks/deliveries/{id}/redeliver',
+        '/webhooks/{id}',
+        '/webhooks/{id}/deliveries',
+        '/webhooks/{id}/rotate-secret',
       ]);
     });
   });

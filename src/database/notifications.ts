@@ -29,7 +29,10 @@ export class NotificationListener {
 
   private async connect(): Promise<void> {
     const options = this.dataSource.options as PostgresConnectionOptions;
-    const client = new Client({ connectionString: options.url, application_name: 'workflow-listen' });
+    const client = new Client({
+      connectionString: options.url,
+      application_name: 'workflow-listen',
+    });
     const drop = () => {
       if (this.client === client) this.client = undefined;
       void client.end().catch(() => undefined);

@@ -4,19 +4,14 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 /** What an attempt led to: delivered, tried again later, or given up (failed). */
 export type DeliveryOutcome = 'succeeded' | 'retrying' | 'failed';
 
-/** Figures read from the database when /metrics is scraped (given by the webhooks module). */
-export interface WebhookQueueFigures {
-  oldestDueAgeSeconds(): Promise<number>;
-  disabledEndpoints(): Promise<number>;
-}
-
 /** Webhook delivery: outcomes, attempt latency, the queue's lag, disabled endpoints. */
 @Injectable()
 export class WebhookMetrics {
   private readonly attemptsTotal: Counter<'outcome'>;
   private readonly attemptSeconds: Histogram<'outcome'>;
   private readonly disabledTotal: Counter;
-  private figures?: WebhookQueueFigures;
+  private readonly oldestDue: Gauge;
+  private readonly disabled: Gauge;
 
   constructor(registry: Registry) {
     this.attemptsTotal = new Counter({
@@ -37,33 +32,26 @@ export class WebhookMetrics {
       help: 'Endpoints disabled because their receiver answered 410 Gone',
       registers: [registry],
     });
-    const figures = () => this.figures;
-    new Gauge({
+    // Measured by the relay between rounds (not at scrape time: a scrape takes no connection).
+    this.oldestDue = new Gauge({
       name: 'workflow_webhook_oldest_due_delivery_age_seconds',
-      help: 'How long the oldest due webhook delivery has waited for a relay (0: none due)',
+      help: 'How long the oldest due webhook delivery has waited for a relay (0: none due), as this instance last measured',
       registers: [registry],
-      async collect() {
-        const source = figures();
-        if (source) this.set(await source.oldestDueAgeSeconds().catch(() => 0));
-      },
     });
-    new Gauge({
+    this.disabled = new Gauge({
       name: 'workflow_webhook_endpoints_disabled',
-      help: 'Webhook endpoints currently disabled (by PATCH or by a 410)',
+      help: 'Webhook endpoints currently disabled (by PATCH or by a 410), as this instance last measured',
       registers: [registry],
-      async collect() {
-        const source = figures();
-        if (source) this.set(await source.disabledEndpoints().catch(() => 0));
-      },
     });
     for (const outcome of ['succeeded', 'retrying', 'failed'] satisfies DeliveryOutcome[]) {
       this.attemptsTotal.inc({ outcome }, 0);
     }
   }
 
-  /** The webhooks module tells where the queue figures come from. */
-  readFrom(figures: WebhookQueueFigures): void {
-    this.figures = figures;
+  /** The queue as the relay measured it. */
+  measured(oldestDueAgeSeconds: number, disabledEndpoints: number): void {
+    this.oldestDue.set(oldestDueAgeSeconds);
+    this.disabled.set(disabledEndpoints);
   }
 
   attempted(outcome: DeliveryOutcome, seconds: number): void {

@@ -37,7 +37,11 @@ describe('ApiKeyGuard', () => {
       'An API key is required: send X-API-Key or Authorization: Bearer',
     );
     expect(
-      guarded([KEY_A], aRequest({ method: 'GET', headers: { 'x-api-key': KEY_A } }), KeyedReadsController).check(),
+      guarded(
+        [KEY_A],
+        aRequest({ method: 'GET', headers: { 'x-api-key': KEY_A } }),
+        KeyedReadsController,
+      ).check(),
     ).toBe(true);
   });
 

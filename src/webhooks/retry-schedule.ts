@@ -41,7 +41,10 @@ export function verdict(
 }
 
 /** Retry-After as seconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterSeconds(header: string | undefined, now = Date.now()): number | undefined {
+export function retryAfterSeconds(
+  header: string | undefined,
+  now = Date.now(),
+): number | undefined {
   if (!header) return undefined;
   const trimmed = header.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed);

@@ -158,16 +158,21 @@ export class WebhookDeliveriesRepository {
     return row ?? null;
   }
 
-  /** Seconds since the oldest due delivery of an enabled endpoint became due (0: none due). */
-  async oldestDueAgeSeconds(): Promise<number> {
-    const [{ age }] = await this.db.query<{ age: number | null }>(
+  /**
+   * The queue's figures for the metrics: seconds since the oldest due delivery of an
+   * enabled endpoint became due (0: none due), and how many endpoints are disabled.
+   */
+  async queueFigures(): Promise<{ oldest_due_age: number; disabled_endpoints: number }> {
+    const [row] = await this.db.query<{ oldest_due_age: number; disabled_endpoints: number }>(
       {
-        text: `SELECT extract(epoch FROM now() - min(d.next_attempt_at))::float8 AS age
-                 FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.enabled
-                WHERE d.status = 'pending' AND d.next_attempt_at <= now()`,
+        text: `SELECT coalesce((SELECT extract(epoch FROM now() - min(d.next_attempt_at))::float8
+                                  FROM webhook_deliveries d
+                                  JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.enabled
+                                 WHERE d.status = 'pending' AND d.next_attempt_at <= now()), 0) AS oldest_due_age,
+                      (SELECT count(*)::int FROM webhook_endpoints WHERE NOT enabled) AS disabled_endpoints`,
       },
       [],
     );
-    return Math.max(0, age ?? 0);
+    return { ...row, oldest_due_age: Math.max(0, row.oldest_due_age) };
   }
 }

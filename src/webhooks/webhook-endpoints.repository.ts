@@ -115,7 +115,9 @@ export class WebhookEndpointsRepository {
    */
   async delete(id: string): Promise<boolean> {
     if (!UUID.test(id)) return false;
-    return (await this.db.execute({ text: `DELETE FROM webhook_endpoints WHERE id = $1` }, [id])) > 0;
+    return (
+      (await this.db.execute({ text: `DELETE FROM webhook_endpoints WHERE id = $1` }, [id])) > 0
+    );
   }
 
   /** The new sealed secret; the current one becomes the previous, valid until `until`. */
@@ -152,13 +154,5 @@ export class WebhookEndpointsRepository {
       [id, reason],
     );
     return row.disabled;
-  }
-
-  async countDisabled(): Promise<number> {
-    const [{ n }] = await this.db.query<{ n: number }>(
-      { text: `SELECT count(*)::int AS n FROM webhook_endpoints WHERE NOT enabled` },
-      [],
-    );
-    return n;
   }
 }

@@ -19,6 +19,9 @@ export const DELIVERY_CHANNEL = 'webhook_deliveries';
 const RECORD_TRIES = 10;
 const RECORD_PAUSE_MS = 500;
 
+/** How often the relay measures the queue for the metrics. */
+const MEASURE_EVERY_MS = 5000;
+
 /**
  * Posts due deliveries (WEBHOOK_DELIVERY_ENABLED, on by default, on every instance).
  * Each round claims what free slots it has (WEBHOOK_CONCURRENCY) in one short
@@ -33,6 +36,7 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
   private wake?: () => void;
   private readonly inFlight = new Set<Promise<void>>();
   private listener?: NotificationListener;
+  private measuredAt = 0;
   private readonly sender: WebhookSender;
   private readonly concurrency: number;
   private readonly delays: number[];
@@ -93,6 +97,7 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
         continue;
       }
       await this.listener?.ensure();
+      if (Date.now() - this.measuredAt >= MEASURE_EVERY_MS) await this.measure();
       const wanted = this.concurrency - this.inFlight.size;
       let claimed: ClaimedDelivery[] = [];
       try {
@@ -144,6 +149,7 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
         });
       if (disabled) {
         this.metrics.endpointDisabled();
+        await this.measure();
         this.logger.info({ endpoint_id: delivery.endpoint_id }, 'webhook endpoint disabled (410)');
       }
     }
@@ -162,7 +168,10 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
         secrets.push(this.secrets.open(delivery.previous_secret, delivery.endpoint_id));
       }
     } catch {
-      return { error: 'the endpoint secret cannot be decrypted (WEBHOOK_SECRET_KEY)', durationMs: 0 };
+      return {
+        error: 'the endpoint secret cannot be decrypted (WEBHOOK_SECRET_KEY)',
+        durationMs: 0,
+      };
     }
     const body = JSON.stringify({
       id: delivery.event_id,
@@ -208,6 +217,17 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
         }
         await new Promise((resolve) => setTimeout(resolve, RECORD_PAUSE_MS));
       }
+    }
+  }
+
+  /** The queue's figures for /metrics (a failure leaves the last ones). */
+  private async measure(): Promise<void> {
+    this.measuredAt = Date.now();
+    try {
+      const figures = await this.deliveries.queueFigures();
+      this.metrics.measured(figures.oldest_due_age, figures.disabled_endpoints);
+    } catch (error) {
+      this.logger.debug({ err: error }, 'measuring the webhook queue failed');
     }
   }
 

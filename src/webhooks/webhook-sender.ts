@@ -2,7 +2,13 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
-import { isPublicAddress, PrivateAddressError, resolvePublic, Resolver, systemResolver } from './url-guard';
+import {
+  isPublicAddress,
+  PrivateAddressError,
+  resolvePublic,
+  Resolver,
+  systemResolver,
+} from './url-guard';
 
 /** Bytes of a receiver's answer read at most (the rest is not read: the connection is closed). */
 export const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -86,8 +92,7 @@ export class WebhookSender {
       }, this.timeoutMs);
       request.on('error', (error: NodeJS.ErrnoException) => {
         finish({
-          error:
-            error instanceof PrivateAddressError ? `refused: ${error.message}` : error.message,
+          error: error instanceof PrivateAddressError ? `refused: ${error.message}` : error.message,
         });
       });
       request.on('response', (response) => {

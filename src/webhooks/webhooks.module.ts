@@ -2,7 +2,6 @@ import { Module, OnModuleInit } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PinoLogger } from 'nestjs-pino';
 import { Environment } from '../config/environment';
-import { WebhookMetrics } from '../metrics/webhook-metrics';
 import { SecretBox } from './secret-box';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
@@ -33,9 +32,6 @@ import { WebhooksService } from './webhooks.service';
 })
 export class WebhooksModule implements OnModuleInit {
   constructor(
-    private readonly metrics: WebhookMetrics,
-    private readonly deliveries: WebhookDeliveriesRepository,
-    private readonly endpoints: WebhookEndpointsRepository,
     private readonly secrets: SecretBox,
     private readonly logger: PinoLogger,
   ) {
@@ -43,10 +39,6 @@ export class WebhooksModule implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.metrics.readFrom({
-      oldestDueAgeSeconds: () => this.deliveries.oldestDueAgeSeconds(),
-      disabledEndpoints: () => this.endpoints.countDisabled(),
-    });
     if (!this.secrets.encrypts) {
       this.logger.warn(
         'WEBHOOK_SECRET_KEY is not set: webhook secrets are stored unencrypted in the database',

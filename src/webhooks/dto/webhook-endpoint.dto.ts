@@ -80,17 +80,10 @@ export class UpdateWebhookDto {
   enabled?: boolean;
 }
 
-export class WebhookOutcomeResponse {
-  @ApiProperty({ enum: ['pending', 'succeeded', 'failed'] })
+export interface WebhookOutcomeResponse {
   status: string;
-
-  @ApiProperty({ type: 'integer', nullable: true, example: 200 })
   status_code: number | null;
-
-  @ApiProperty({ type: 'string', nullable: true, example: null })
   error: string | null;
-
-  @ApiProperty({ format: 'date-time' })
   at: string;
 }
 
@@ -124,9 +117,16 @@ export class WebhookEndpointResponse {
   updated_at: string;
 
   @ApiProperty({
-    type: WebhookOutcomeResponse,
+    type: 'object',
     nullable: true,
     description: 'The delivery most recently attempted, as it stands (null before any attempt).',
+    required: ['status', 'status_code', 'error', 'at'],
+    properties: {
+      status: { type: 'string', enum: ['pending', 'succeeded', 'failed'] },
+      status_code: { type: 'integer', nullable: true, example: 200 },
+      error: { type: 'string', nullable: true },
+      at: { type: 'string', format: 'date-time' },
+    },
   })
   last_outcome: WebhookOutcomeResponse | null;
 }
