@@ -104,7 +104,7 @@ describe('records partitioned by id range (partitioned e2e)', () => {
   it('webhook events come with changes of partitioned records, and not again when records move partition', async () => {
     await t.db.query(
       `INSERT INTO webhook_endpoints (url, events, secret)
-       VALUES ('http://127.0.0.1:1/', '{record.created,record.processed}', 'plain.whsec_x')`,
+       VALUES ('http://127.0.0.1:1/', '{record.created,record.failed}', 'plain.whsec_x')`,
     );
     // March 2025 has no partition yet: the record lands in the default one.
     const id = idAt('2025-03-10T12:00:00Z', 1);
