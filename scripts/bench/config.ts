@@ -8,6 +8,7 @@ const SCENARIO_NAMES = [
   'list',
   'summary',
   'summary_7d',
+  'webhooks',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 

@@ -23,6 +23,7 @@ import { ensureWrk, LoadResult, LoadSpec, runLoad } from './wrk';
 import { pgbench } from './pgbench';
 import { killAll } from './processes';
 import { RunContext, Scenario, SCENARIOS } from './scenarios';
+import { benchWebhooks } from './webhooks';
 import { cpuMicros, rssMiB, RunningServer, startServer, stopServer } from './service';
 
 const WORK_DIR = 'bench-results';
@@ -256,6 +257,8 @@ async function main(): Promise<void> {
         APP_ENV: 'production',
         LOG_LEVEL: 'info',
         SHUTDOWN_GRACE_MS: '2000',
+        // The webhooks scenario's receiver listens on 127.0.0.1.
+        WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
       },
       port: config.port,
       logFile: config.serviceLog,
@@ -312,6 +315,30 @@ async function main(): Promise<void> {
         );
       }
     }
+    const benchUrl = databaseUrl;
+    const webhooks = config.scenarios.includes('webhooks')
+      ? await benchWebhooks({
+          serviceUrl: service.url,
+          databaseUrl: benchUrl,
+          say,
+          measure: async (name) => {
+            const scenario = SCENARIOS.find((s) => s.name === name)!;
+            const connections = config.connections[0];
+            const row = await measure(
+              { ...config, queryModes: [] },
+              scenario,
+              connections,
+              { service, references: {} },
+              benchUrl,
+              context,
+            );
+            return {
+              requestsPerSecond: row.service.load.requestsPerSecond,
+              cpuMicrosPerRequest: row.service.cpuMicrosPerRequest,
+            };
+          },
+        })
+      : undefined;
     const rss = rssMiB(service.process.pid!);
     const postgres = await withClient(databaseUrl, async (client) => {
       const { rows } = await client.query<{ v: string }>(
@@ -334,6 +361,7 @@ async function main(): Promise<void> {
       '',
       referenceTable(rows, config.adapter),
       '',
+      ...(webhooks ? [webhooks, ''] : []),
       `service RSS: ${idleRss.toFixed(0)} MiB idle after start-up, peak ${rss.peak.toFixed(0)} MiB (VmHWM), ` +
         `${rss.now.toFixed(0)} MiB at the end`,
     ].join('\n');
