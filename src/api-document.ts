@@ -6,6 +6,7 @@ import { Environment } from './config/environment';
 import { SERVICE_VERSION } from './config/service-version';
 import { documentSecurity } from './security/api-docs-security';
 import { WebhookEventBody } from './webhooks/dto/webhook-endpoint.dto';
+import { describeWebhookCallbacks } from './webhooks/webhook-callbacks';
 
 /** What the served document depends on: it describes the service as configured. */
 export interface ApiDocumentOptions {
@@ -73,5 +74,6 @@ export function createApiDocument(
   });
   documentSecurity(document, options);
   describeResponses(document);
+  describeWebhookCallbacks(document);
   return document;
 }

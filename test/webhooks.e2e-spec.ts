@@ -116,6 +116,26 @@ describe('Webhooks (e2e)', () => {
       expect(row.secret).not.toContain(secret.slice(6));
     });
 
+    it('documents the event body as the callback of POST /webhooks', async () => {
+      const { body } = await request(t.http).get('/docs-json').expect(200);
+      const callback = body.paths['/webhooks'].post.callbacks.recordEvent['{$request.body#/url}'];
+      expect(callback.post.requestBody.content['application/json'].schema).toEqual({
+        $ref: '#/components/schemas/WebhookEventBody',
+      });
+      expect(callback.post.parameters.map((p: { name: string }) => p.name)).toEqual([
+        'webhook-id',
+        'webhook-timestamp',
+        'webhook-signature',
+      ]);
+      expect(Object.keys(body.components.schemas.WebhookEventBody.properties)).toEqual([
+        'id',
+        'type',
+        'timestamp',
+        'request_id',
+        'data',
+      ]);
+    });
+
     it('refuses bad bodies with 400 naming the field', async () => {
       for (const [body, field] of [
         [{}, 'url'],
@@ -501,5 +521,24 @@ describe('Webhooks: the private-address guard and API keys (e2e)', () => {
       status_code: null,
     });
     expect(receiver.received).toEqual([]);
+  });
+});
+
+describe('Webhooks: NOTIFY wakes an idle relay (e2e)', () => {
+  // Polls every 2 minutes, longer than the test may take: only the NOTIFY can wake it.
+  const t = useTestApp({ ...FAST, WEBHOOK_POLL_INTERVAL_MS: '120000' });
+  const receiver = new WebhookReceiver();
+  beforeAll(async () => {
+    await receiver.start();
+  });
+  afterAll(async () => {
+    await receiver.stop();
+  });
+
+  it('delivers a new event without waiting for the next poll', async () => {
+    await request(t.http).post('/webhooks').send({ url: receiver.url() }).expect(201);
+    await request(t.http).post('/records').send(aRecordBody()).expect(201);
+    await receiver.receivedCount(1);
+    expect(receiver.bodies()[0].type).toBe('record.created');
   });
 });

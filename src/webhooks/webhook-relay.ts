@@ -34,6 +34,8 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  /** A NOTIFY that came while the relay was not asleep: the next sleep is skipped. */
+  private nudged = false;
   private readonly inFlight = new Set<Promise<void>>();
   private listener?: NotificationListener;
   private measuredAt = 0;
@@ -68,9 +70,10 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
   onApplicationBootstrap(): void {
     if (!this.config.get('WEBHOOK_DELIVERY_ENABLED', { infer: true })) return;
     if (this.config.get('DB_POOLER', { infer: true }) !== 'transaction') {
-      this.listener = new NotificationListener(this.db.dataSource, DELIVERY_CHANNEL, () =>
-        this.wake?.(),
-      );
+      this.listener = new NotificationListener(this.db.dataSource, DELIVERY_CHANNEL, () => {
+        this.nudged = true;
+        this.wake?.();
+      });
     }
     this.running = true;
     this.loop = this.run();
@@ -113,6 +116,7 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
       }
       // A full claim means more may be due: go again as soon as a slot frees.
       if (claimed.length < wanted) await this.sleep(idleMs);
+      else this.nudged = false;
     }
   }
 
@@ -232,11 +236,20 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.nudged || !this.running) {
+      this.nudged = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
+      const timer = setTimeout(done, ms);
+      function done() {
         clearTimeout(timer);
         resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        this.nudged = false;
+        done();
       };
     });
   }

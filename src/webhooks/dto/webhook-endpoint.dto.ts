@@ -150,8 +150,8 @@ export class WebhookSecretResponse {
 }
 
 /**
- * The body of every webhook POST (documented as a schema: the document is OpenAPI 3.0,
- * which has no `webhooks` section). Sent with webhook-id (= id), webhook-timestamp and
+ * The body of every webhook POST (the callback of POST /webhooks: the document is
+ * OpenAPI 3.0, which has no `webhooks` section; see webhook-callbacks.ts). Sent with webhook-id (= id), webhook-timestamp and
  * webhook-signature (Standard Webhooks).
  */
 export class WebhookEventBody {
