@@ -95,7 +95,9 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
   private async run(): Promise<void> {
     const idleMs = this.config.get('WEBHOOK_POLL_INTERVAL_MS', { infer: true });
     while (this.running) {
-      if (this.inFlight.size >= this.concurrency) {
+      // Claims go in batches: wait until at least half the slots are free (one claim
+      // statement per delivery would double the relay's round trips).
+      if (this.inFlight.size > 0 && this.inFlight.size > this.concurrency / 2) {
         await Promise.race(this.inFlight);
         continue;
       }
@@ -109,9 +111,12 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
         this.logger.warn({ err: error }, 'claiming webhook deliveries failed; will retry');
       }
       for (const delivery of claimed) {
-        const posting: Promise<void> = this.deliver(delivery).finally(() =>
-          this.inFlight.delete(posting),
-        );
+        const posting: Promise<void> = this.deliver(delivery)
+          .catch((error: unknown) => {
+            // Not recorded: the lease runs out and the delivery is tried again.
+            this.logger.error({ err: error, delivery_id: delivery.id }, 'webhook delivery failed');
+          })
+          .finally(() => this.inFlight.delete(posting));
         this.inFlight.add(posting);
       }
       // A full claim means more may be due: go again as soon as a slot frees.

@@ -64,6 +64,7 @@ export class WebhookSender {
     const elapsed = () => Math.round(performance.now() - started);
     return new Promise((resolve) => {
       let settled = false;
+      let timer: NodeJS.Timeout | undefined;
       const finish = (outcome: Omit<SendOutcome, 'durationMs'>) => {
         if (settled) return;
         settled = true;
@@ -87,7 +88,7 @@ export class WebhookSender {
         headers: { ...post.headers, 'Content-Length': String(Buffer.byteLength(post.body)) },
         lookup: this.lookup,
       });
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         request.destroy(new Error(`timed out after ${this.timeoutMs} ms`));
       }, this.timeoutMs);
       request.on('error', (error: NodeJS.ErrnoException) => {
