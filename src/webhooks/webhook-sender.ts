@@ -64,11 +64,12 @@ export class WebhookSender {
     const elapsed = () => Math.round(performance.now() - started);
     return new Promise((resolve) => {
       let settled = false;
-      let timer: NodeJS.Timeout | undefined;
+      // Set once the request exists; an early refusal finishes before there is one.
+      const timeout: { timer?: NodeJS.Timeout } = {};
       const finish = (outcome: Omit<SendOutcome, 'durationMs'>) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        clearTimeout(timeout.timer);
         resolve({ ...outcome, durationMs: elapsed() });
       };
       let url: URL;
@@ -88,7 +89,7 @@ export class WebhookSender {
         headers: { ...post.headers, 'Content-Length': String(Buffer.byteLength(post.body)) },
         lookup: this.lookup,
       });
-      timer = setTimeout(() => {
+      timeout.timer = setTimeout(() => {
         request.destroy(new Error(`timed out after ${this.timeoutMs} ms`));
       }, this.timeoutMs);
       request.on('error', (error: NodeJS.ErrnoException) => {
