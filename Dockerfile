@@ -1,6 +1,8 @@
 # Workflow Service: build with the dev toolchain, run with production dependencies only.
 #   docker build --build-arg GIT_COMMIT=$(git rev-parse HEAD) -t workflow-service .
-ARG NODE_IMAGE=node:22-bookworm-slim
+# Node 24, the active LTS, for both stages (the build's npm and the runtime). 22.12+ works too:
+#   docker build --build-arg NODE_IMAGE=node:22-bookworm-slim ...
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -20,6 +22,11 @@ COPY package.json package-lock.json ./
 # binaries (60 MB): in a container the service needs DATABASE_URL.
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# npm start's memory flag (README, "Node.js runtime"): semi-spaces of at most 16 MiB (Node 24's
+# V8 grows them to 64 MiB on a large host): peak RSS at 50 connections ~290 MiB instead of ~360,
+# at no measured CPU cost. No old-space cap: a hard heap limit would turn a burst of large batch
+# bodies into an out-of-memory crash. Set after npm ci, which the flag is not meant for.
+ENV NODE_OPTIONS="--max-semi-space-size=16"
 # Owned by root, run as node: the app cannot rewrite its own code.
 USER node
 

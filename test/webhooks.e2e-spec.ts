@@ -292,6 +292,7 @@ describe('Webhooks (e2e)', () => {
           await records.create(
             { source: 'api', category: 'order', payload: {} },
             'req_rollback',
+            null,
             tx,
           );
           throw new Error('rolled back');

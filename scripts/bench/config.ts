@@ -45,6 +45,29 @@ function connectionCounts(): number[] {
   return counts;
 }
 
+/** A node binary to run the servers under, and V8/node flags for it (after the start script's). */
+export interface RuntimeSpec {
+  node: string;
+  flags: string[];
+}
+
+/**
+ * BENCH_NODE: comma-separated entries, each a node binary and optional flags
+ * (`/usr/bin/node,/tmp/node24/bin/node --max-semi-space-size=16`); default the node running
+ * the bench. Every entry gets its own service and references, measured side by side.
+ */
+function runtimes(): RuntimeSpec[] {
+  const raw = process.env.BENCH_NODE;
+  if (raw === undefined || raw.trim() === '') return [{ node: process.execPath, flags: [] }];
+  return raw.split(',').map((entry) => {
+    const [node, ...flags] = entry.trim().split(/\s+/);
+    if (!node || flags.some((flag) => !flag.startsWith('-'))) {
+      throw new Error(`BENCH_NODE entry "${entry}": a node binary, then flags starting with -`);
+    }
+    return { node, flags };
+  });
+}
+
 export interface BenchConfig {
   scenarios: ScenarioName[];
   connections: number[];
@@ -69,6 +92,8 @@ export interface BenchConfig {
   /** Directory for a V8 CPU profile of the service, written when it stops. */
   cpuProfileDir?: string;
   skipBuild: boolean;
+  /** The node binaries (and flags) the servers run under, one set of servers each. */
+  runtimes: RuntimeSpec[];
 }
 
 export function readConfig(): BenchConfig {
@@ -88,5 +113,6 @@ export function readConfig(): BenchConfig {
     references: process.env.BENCH_REFERENCES !== '0',
     cpuProfileDir: process.env.BENCH_CPU_PROF || undefined,
     skipBuild: process.env.BENCH_SKIP_BUILD === '1',
+    runtimes: runtimes(),
   };
 }

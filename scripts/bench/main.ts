@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BenchConfig, QueryMode, readConfig } from './config';
+import { BenchConfig, QueryMode, readConfig, RuntimeSpec } from './config';
 import {
   anyRecordId,
   bulkLoad,
@@ -37,8 +37,25 @@ interface Measured {
   cpuMicrosPerRequest: number;
 }
 
+/** A node binary, its flags and what it reports itself as. */
+interface Runtime extends RuntimeSpec {
+  /** `v24.22.3`, with the entry's flags after it, if any: the tables' `node` column. */
+  label: string;
+  /** `Node v24.22.3 (V8 13.6.233.17-node.63)` */
+  description: string;
+}
+
+/** One runtime's servers: the service and the references, all under the same node. */
+interface ServerSet {
+  runtime: Runtime;
+  service: RunningServer;
+  references: Partial<Record<Reference, RunningServer>>;
+  idleRss: number;
+}
+
 interface Row {
   scenario: string;
+  runtime: string;
   connections: number;
   service: Measured;
   references: Partial<Record<Reference, Measured>>;
@@ -76,26 +93,34 @@ async function measure(
   config: BenchConfig,
   scenario: Scenario,
   connections: number,
-  servers: { service: RunningServer; references: Partial<Record<Reference, RunningServer>> },
+  sets: ServerSet[],
   databaseUrl: string,
   context: RunContext,
-): Promise<Row> {
+): Promise<Row[]> {
   const spec = { ...scenario.http(context), connections };
-  // The references first, then the service, minutes apart at most: their ratios hold on a busy machine.
-  const references: Row['references'] = {};
-  if (scenario.referenced) {
-    for (const [name, server] of Object.entries(servers.references) as [
-      Reference,
-      RunningServer,
-    ][]) {
-      references[name] = await measureServer(config, server, spec);
+  const rows: Row[] = [];
+  for (const set of sets) {
+    // The references first, then the service, minutes apart at most: their ratios hold on a busy machine.
+    const references: Row['references'] = {};
+    if (scenario.referenced) {
+      for (const [name, server] of Object.entries(set.references) as [Reference, RunningServer][]) {
+        references[name] = await measureServer(config, server, spec);
+      }
     }
+    const idsFile = scenario.consumesPending
+      ? await pendingIdsFile(databaseUrl, config.processRate * (config.warmup + config.duration))
+      : undefined;
+    const service = await measureServer(config, set.service, { ...spec, idsFile });
+    rows.push({
+      scenario: scenario.name,
+      runtime: set.runtime.label,
+      connections,
+      service,
+      references,
+      pgbench: {},
+    });
   }
-  const idsFile = scenario.consumesPending
-    ? await pendingIdsFile(databaseUrl, config.processRate * (config.warmup + config.duration))
-    : undefined;
-  const service = await measureServer(config, servers.service, { ...spec, idsFile });
-  const row: Row = { scenario: scenario.name, connections, service, references, pgbench: {} };
+  const pgbenchTps: Row['pgbench'] = {};
   for (const mode of scenario.pgbenchScript ? config.queryModes : []) {
     if (scenario.consumesPending)
       await seedPending(databaseUrl, config.processRate * config.duration);
@@ -115,27 +140,42 @@ async function measure(
         `pgbench ${scenario.name}: ${processed} records processed, fewer than reported`,
       );
     }
-    row.pgbench[mode] = tps;
+    pgbenchTps[mode] = tps;
   }
-  const parts = [summary('service', service)];
-  for (const [name, measured] of Object.entries(references)) parts.push(summary(name, measured));
-  say(
-    `${scenario.name} c=${connections}: ${parts.join('; ')}; pgbench ${JSON.stringify(row.pgbench)}`,
-  );
-  return row;
+  for (const row of rows) {
+    row.pgbench = pgbenchTps;
+    const parts = [summary('service', row.service)];
+    for (const [name, measured] of Object.entries(row.references))
+      parts.push(summary(name, measured));
+    const on = sets.length > 1 ? ` node ${row.runtime}` : '';
+    say(
+      `${scenario.name} c=${connections}${on}: ${parts.join('; ')}; pgbench ${JSON.stringify(row.pgbench)}`,
+    );
+  }
+  return rows;
 }
 
 const markdown = (lines: string[][]) => lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
 const percent = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)}%`;
 
-function serviceTable(rows: Row[], modes: QueryMode[]): string {
+function serviceTable(rows: Row[], modes: QueryMode[], byRuntime: boolean): string {
   const label: Record<QueryMode, string> = { prepared: 'prepared', extended: 'unnamed' };
-  const header = ['scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'service CPU us/req'];
+  const header = [
+    ...(byRuntime ? ['node'] : []),
+    'scenario',
+    'conns',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+    'service CPU us/req',
+  ];
   for (const mode of modes) header.push(`pgbench ${label[mode]} tps`, 'ratio');
   const lines = [header, header.map(() => '---')];
   for (const row of rows) {
     const { load, cpuMicrosPerRequest } = row.service;
     const cells = [
+      ...(byRuntime ? [row.runtime] : []),
       row.scenario,
       String(row.connections),
       load.requestsPerSecond.toFixed(0),
@@ -157,8 +197,9 @@ function serviceTable(rows: Row[], modes: QueryMode[]): string {
 }
 
 /** The service beside the raw node:http + pg server and the bare Nest app, same requests. */
-function referenceTable(rows: Row[], adapter: string): string {
+function referenceTable(rows: Row[], adapter: string, byRuntime: boolean): string {
   const header = [
+    ...(byRuntime ? ['node'] : []),
     'scenario',
     'conns',
     'raw req/s',
@@ -177,6 +218,7 @@ function referenceTable(rows: Row[], adapter: string): string {
     if (!raw || !bare) continue;
     const service = row.service;
     lines.push([
+      ...(byRuntime ? [row.runtime] : []),
       row.scenario,
       String(row.connections),
       raw.load.requestsPerSecond.toFixed(0),
@@ -202,6 +244,21 @@ function startScriptNodeFlags(): string[] {
   return command ? command[1].trim().split(/\s+/).filter(Boolean) : [];
 }
 
+/** Asks each BENCH_NODE binary what it is (with its flags, so a bad flag fails here). */
+function describeRuntime(spec: RuntimeSpec): Runtime {
+  const output = execFileSync(
+    spec.node,
+    [...spec.flags, '-p', 'process.version + " " + process.versions.v8'],
+    { encoding: 'utf8' },
+  ).trim();
+  const [version, v8] = output.split(' ');
+  return {
+    ...spec,
+    label: [version, ...spec.flags].join(' '),
+    description: `Node ${version} (V8 ${v8})`,
+  };
+}
+
 /** Versions in the report: what the table was measured on. */
 function versions(): string {
   const version = (name: string) => {
@@ -219,6 +276,9 @@ function versions(): string {
 
 async function main(): Promise<void> {
   const config = readConfig();
+  const runtimes = config.runtimes.map(describeRuntime);
+  for (const runtime of runtimes)
+    say(`runtime: ${runtime.description} at ${runtime.node} ${runtime.flags.join(' ')}`);
   mkdirSync(WORK_DIR, { recursive: true });
   ensureWrk();
   if (!config.skipBuild) {
@@ -247,45 +307,63 @@ async function main(): Promise<void> {
     const profile = config.cpuProfileDir
       ? ['--cpu-prof', `--cpu-prof-dir=${config.cpuProfileDir}`]
       : [];
-    const service = await startServer({
-      name: 'service',
-      // As production runs it: the start script's command, logging at info to a file.
-      args: [...profile, ...startScriptNodeFlags(), 'dist/src/main.js'],
-      env: {
-        ...env,
-        NODE_ENV: 'production',
-        APP_ENV: 'production',
-        LOG_LEVEL: 'info',
-        SHUTDOWN_GRACE_MS: '2000',
-        // The webhooks scenario's receiver listens on 127.0.0.1.
-        WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
-      },
-      port: config.port,
-      logFile: config.serviceLog,
-      readyPath: '/health',
-    });
-    running.push(service);
-    const idleRss = rssMiB(service.process.pid!).now;
-    say(
-      `service up at ${service.url} (pid ${service.process.pid}, ${idleRss.toFixed(0)} MiB), database ${databaseName}`,
-    );
-    const references: Partial<Record<Reference, RunningServer>> = {};
-    if (config.references) {
-      const reference = async (name: Reference, file: string, offset: number) => {
-        const server = await startServer({
-          name,
-          args: ['-r', 'ts-node/register/transpile-only', join(__dirname, file)],
-          env: { ...env, TS_NODE_PROJECT: 'tsconfig.json' },
-          port: config.port + offset,
-          logFile: join(WORK_DIR, `${name}.log`),
-          readyPath: '/health/live',
-        });
-        running.push(server);
-        references[name] = server;
-      };
-      await reference('raw', 'raw-server.ts', 1);
-      await reference('bare', 'bare-nest.ts', 2);
-      say(`references up: raw node:http + pg, bare Nest on ${config.adapter}`);
+    // Read once: every service runs with the same start-script flags, and the report names them.
+    const startFlags = startScriptNodeFlags();
+    const sets: ServerSet[] = [];
+    for (const [index, runtime] of runtimes.entries()) {
+      // Each runtime's servers on ports of their own: the service, then raw and bare Nest.
+      const port = config.port + 3 * index;
+      const logFile = (file: string) =>
+        runtimes.length > 1 ? file.replace(/(\.log)?$/, `-${index + 1}$1`) : file;
+      const service = await startServer({
+        name: 'service',
+        node: runtime.node,
+        // As production runs it: the start script's command, logging at info to a file.
+        args: [...profile, ...startFlags, ...runtime.flags, 'dist/src/main.js'],
+        env: {
+          ...env,
+          NODE_ENV: 'production',
+          APP_ENV: 'production',
+          LOG_LEVEL: 'info',
+          SHUTDOWN_GRACE_MS: '2000',
+          // The webhooks scenario's receiver listens on 127.0.0.1.
+          WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+        },
+        port,
+        logFile: logFile(config.serviceLog),
+        readyPath: '/health',
+      });
+      running.push(service);
+      const idleRss = rssMiB(service.process.pid!).now;
+      say(
+        `service on ${runtime.description} ${runtime.flags.join(' ')} up at ${service.url} ` +
+          `(pid ${service.process.pid}, ${idleRss.toFixed(0)} MiB), database ${databaseName}`,
+      );
+      const references: Partial<Record<Reference, RunningServer>> = {};
+      if (config.references) {
+        const reference = async (name: Reference, file: string, offset: number) => {
+          const server = await startServer({
+            name,
+            node: runtime.node,
+            args: [
+              ...runtime.flags,
+              '-r',
+              'ts-node/register/transpile-only',
+              join(__dirname, file),
+            ],
+            env: { ...env, TS_NODE_PROJECT: 'tsconfig.json' },
+            port: port + offset,
+            logFile: logFile(join(WORK_DIR, `${name}.log`)),
+            readyPath: '/health/live',
+          });
+          running.push(server);
+          references[name] = server;
+        };
+        await reference('raw', 'raw-server.ts', 1);
+        await reference('bare', 'bare-nest.ts', 2);
+        say(`references up: raw node:http + pg, bare Nest on ${config.adapter}`);
+      }
+      sets.push({ runtime, service, references, idleRss });
     }
     const started = Date.now();
     await bulkLoad(databaseUrl, config.rows);
@@ -303,32 +381,23 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const scenario of order) {
       for (const connections of config.connections) {
-        rows.push(
-          await measure(
-            config,
-            scenario,
-            connections,
-            { service, references },
-            databaseUrl,
-            context,
-          ),
-        );
+        rows.push(...(await measure(config, scenario, connections, sets, databaseUrl, context)));
       }
     }
     const benchUrl = databaseUrl;
+    const first = sets[0];
     const webhooks = config.scenarios.includes('webhooks')
       ? await benchWebhooks({
-          serviceUrl: service.url,
+          serviceUrl: first.service.url,
           databaseUrl: benchUrl,
           say,
           measure: async (name) => {
             const scenario = SCENARIOS.find((s) => s.name === name)!;
-            const connections = config.connections[0];
-            const row = await measure(
+            const [row] = await measure(
               { ...config, queryModes: [] },
               scenario,
-              connections,
-              { service, references: {} },
+              config.connections[0],
+              [{ ...first, references: {} }],
               benchUrl,
               context,
             );
@@ -339,31 +408,43 @@ async function main(): Promise<void> {
           },
         })
       : undefined;
-    const rss = rssMiB(service.process.pid!);
     const postgres = await withClient(databaseUrl, async (client) => {
       const { rows } = await client.query<{ v: string }>(
         `SELECT current_setting('server_version') AS v`,
       );
       return rows[0].v;
     });
+    // By runtime, then in the order the scenarios were named.
+    const runtimeIndex = (row: Row) => runtimes.findIndex((r) => r.label === row.runtime);
     rows.sort(
       (a, b) =>
+        runtimeIndex(a) - runtimeIndex(b) ||
         selected.findIndex((s) => s.name === a.scenario) -
-        selected.findIndex((s) => s.name === b.scenario),
+          selected.findIndex((s) => s.name === b.scenario),
     );
+    const byRuntime = sets.length > 1;
+    const rssLines = sets.map((set) => {
+      const rss = rssMiB(set.service.process.pid!);
+      const flags = set.runtime.flags.length > 0 ? ` ${set.runtime.flags.join(' ')}` : '';
+      return (
+        `service RSS on ${set.runtime.description}${flags}: ${set.idleRss.toFixed(0)} MiB idle after start-up, ` +
+        `peak ${rss.peak.toFixed(0)} MiB (VmHWM), ${rss.now.toFixed(0)} MiB at the end`
+      );
+    });
 
     const report = [
       `${new Date().toISOString()}: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
-        `Node ${process.version}, PostgreSQL ${postgres}, ${versions()}; adapter ${config.adapter}; ` +
+        `${[...new Set(sets.map((set) => set.runtime.description))].join(' and ')}` +
+        `${startFlags.length > 0 ? ` (start script: ${startFlags.join(' ')})` : ''}, ` +
+        `PostgreSQL ${postgres}, ${versions()}; adapter ${config.adapter}; ` +
         `${config.rows} bulk-loaded records, wrk, ${config.duration} s per run after ${config.warmup} s warm-up`,
       '',
-      serviceTable(rows, config.queryModes),
+      serviceTable(rows, config.queryModes, byRuntime),
       '',
-      referenceTable(rows, config.adapter),
+      referenceTable(rows, config.adapter, byRuntime),
       '',
       ...(webhooks ? [webhooks, ''] : []),
-      `service RSS: ${idleRss.toFixed(0)} MiB idle after start-up, peak ${rss.peak.toFixed(0)} MiB (VmHWM), ` +
-        `${rss.now.toFixed(0)} MiB at the end`,
+      ...rssLines,
     ].join('\n');
     writeFileSync(join(WORK_DIR, `bench-${databaseName.slice(6)}.md`), `${report}\n`);
     process.stdout.write(`\n${report}\n`);

@@ -6,6 +6,8 @@ import { startInOwnSession } from './processes';
 export interface ServerOptions {
   /** What the report calls it. */
   name: string;
+  /** The node binary (default: the one running the bench). */
+  node?: string;
   /** Arguments to node. */
   args: string[];
   env: NodeJS.ProcessEnv;
@@ -34,7 +36,7 @@ const CLOCK_TICKS_PER_SECOND = 100;
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   mkdirSync(dirname(options.logFile), { recursive: true });
   const log = openSync(options.logFile, 'w');
-  const child = startInOwnSession(process.execPath, options.args, {
+  const child = startInOwnSession(options.node ?? process.execPath, options.args, {
     env: { ...process.env, ...options.env, PORT: String(options.port) },
     stdio: ['ignore', log, log],
   });

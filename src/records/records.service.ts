@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InvalidTransitionError, RecordNotFoundError } from '../common/domain-errors';
 import { RequestContext } from '../common/request-context.decorator';
+import { BatchScope, currentTraceparent } from '../common/tracing';
 import { Database, Transaction } from '../database/database';
 import { ProcessingOutcome, RecordMetrics } from '../metrics/record-metrics';
 import { RecordCountsRepository } from '../reports/record-counts.repository';
@@ -33,18 +34,22 @@ export class RecordsService {
   ) {}
 
   /**
-   * Inserts the record and its creation event in one statement; with an
-   * Idempotency-Key, the stored response commits in the same transaction.
+   * Inserts the record and its creation event in one statement (with the request's trace
+   * context when tracing is on); with an Idempotency-Key, the stored response commits in
+   * the same transaction.
    */
   async create(dto: CreateRecordDto, context: RequestContext): Promise<RecordResponse> {
     const { idempotency } = context;
+    const traceparent = currentTraceparent();
     const record = idempotency
       ? await this.db.transaction(async (tx) => {
-          const response = toRecordResponse(await this.records.create(dto, context.requestId, tx));
+          const response = toRecordResponse(
+            await this.records.create(dto, context.requestId, traceparent, tx),
+          );
           await idempotency.save(tx, response);
           return response;
         })
-      : toRecordResponse(await this.records.create(dto, context.requestId));
+      : toRecordResponse(await this.records.create(dto, context.requestId, traceparent));
     this.metrics.created();
     return record;
   }
@@ -122,11 +127,15 @@ export class RecordsService {
   /**
    * The worker's batch: claims up to `limit` pending records (SKIP LOCKED, so
    * workers on every instance share the queue) and processes each as above, in
-   * one transaction.
+   * one transaction. `scope` (tracing) wraps the processing of a non-empty claim.
    */
-  async processPendingBatch(limit: number, context: RequestContext): Promise<number> {
+  async processPendingBatch(
+    limit: number,
+    context: RequestContext,
+    scope?: BatchScope,
+  ): Promise<number> {
     const updated = await this.db.transaction((tx) =>
-      this.transitionClaimed({ status: 'pending' }, 'process', limit, context, tx),
+      this.transitionClaimed({ status: 'pending' }, 'process', limit, context, tx, scope),
     );
     for (const record of updated) this.metrics.processed(record.status as ProcessingOutcome);
     return updated.length;
@@ -160,9 +169,21 @@ export class RecordsService {
     limit: number,
     context: RequestContext,
     tx: Transaction,
+    scope?: BatchScope,
+  ): Promise<RecordEntity[]> {
+    const batch = await this.records.claim(filter, limit, tx);
+    const apply = () => this.applyToClaimed(batch, action, context, tx);
+    return scope ? scope.around(batch, apply) : apply();
+  }
+
+  private async applyToClaimed(
+    batch: RecordEntity[],
+    action: RecordAction,
+    context: RequestContext,
+    tx: Transaction,
   ): Promise<RecordEntity[]> {
     const done: RecordEntity[] = [];
-    for (const claimed of await this.records.claim(filter, limit, tx)) {
+    for (const claimed of batch) {
       const decision = decide(claimed, action, this.ruleSet);
       if (!decision.allowed) continue;
       const updated = await this.records.applyTransition(

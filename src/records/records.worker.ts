@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { PinoLogger } from 'nestjs-pino';
 import { Environment } from '../config/environment';
 import { newRequestId } from '../common/request-id';
+import { BatchTrace, outsideAnyTrace, tracingStarted } from '../common/tracing';
 import { RecordsService } from './records.service';
 
 /**
@@ -26,7 +27,8 @@ export class RecordsWorker implements OnApplicationBootstrap, BeforeApplicationS
   onApplicationBootstrap(): void {
     if (!this.config.get('WORKER_ENABLED', { infer: true })) return;
     this.running = true;
-    this.loop = this.run();
+    // Polls belong to no request's trace; a batch that claims records makes its own span.
+    this.loop = outsideAnyTrace(() => this.run());
     this.logger.info('worker started');
   }
 
@@ -44,12 +46,14 @@ export class RecordsWorker implements OnApplicationBootstrap, BeforeApplicationS
     const idleMs = this.config.get('WORKER_POLL_INTERVAL_MS', { infer: true });
     while (this.running) {
       let claimed = 0;
+      const requestId = `worker_${newRequestId()}`;
+      const batch = tracingStarted() ? new BatchTrace('records', requestId) : undefined;
       try {
-        claimed = await this.records.processPendingBatch(batchSize, {
-          requestId: `worker_${newRequestId()}`,
-        });
+        claimed = await this.records.processPendingBatch(batchSize, { requestId }, batch);
+        batch?.end();
       } catch (error) {
-        this.logger.warn({ err: error }, 'worker batch failed; will retry');
+        batch?.end(error);
+        this.logger.warn({ err: error, ...batch?.logFields() }, 'worker batch failed; will retry');
       }
       // A full batch means more may be waiting: go again at once.
       if (claimed < batchSize) await this.sleep(idleMs);

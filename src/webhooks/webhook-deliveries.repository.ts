@@ -20,6 +20,8 @@ export interface ClaimedDelivery {
   secret: string;
   previous_secret: string | null;
   previous_secret_until: Date | null;
+  /** The trace context of the request that created the record (records.traceparent), if any. */
+  traceparent: string | null;
 }
 
 /** One attempt's outcome, as the relay records it. */
@@ -74,7 +76,8 @@ export const CLAIM_DELIVERIES: NamedStatement = {
           WHERE d.id = due.id AND e.id = d.event_id AND w.id = d.endpoint_id
          RETURNING d.id, d.lease, d.attempts, d.last_attempt, e.id AS event_id,
                    e.type AS event_type, e.occurred_at, e.request_id, e.data,
-                   w.id AS endpoint_id, w.url, w.secret, w.previous_secret, w.previous_secret_until`,
+                   w.id AS endpoint_id, w.url, w.secret, w.previous_secret, w.previous_secret_until,
+                   (SELECT r.traceparent FROM records r WHERE r.id = e.record_id) AS traceparent`,
 };
 
 /** The attempt, and the delivery's new state when the lease is still the recorder's. */

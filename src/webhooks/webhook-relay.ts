@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { PinoLogger } from 'nestjs-pino';
+import { startDeliverySpan } from '../common/tracing';
 import { Environment } from '../config/environment';
 import { Database } from '../database/database';
 import { NotificationListener } from '../database/notifications';
@@ -190,10 +191,17 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
       data: delivery.data,
     });
     const timestamp = Math.floor(at.getTime() / 1000);
-    return this.sender.send({
+    // Continues the trace of the request that created the record (tracing on only).
+    const span = startDeliverySpan({
+      endpointId: delivery.endpoint_id,
+      attempt: delivery.attempts + 1,
+      traceparent: delivery.traceparent,
+    });
+    const outcome = await this.sender.send({
       url: delivery.url,
       body,
       headers: {
+        ...span.headers,
         'Content-Type': 'application/json',
         'User-Agent': 'workflow-service-webhooks',
         'webhook-id': delivery.event_id,
@@ -201,6 +209,11 @@ export class WebhookRelay implements OnApplicationBootstrap, BeforeApplicationSh
         'webhook-signature': signatureHeader(secrets, delivery.event_id, timestamp, body),
       },
     });
+    span.end({
+      status: outcome.statusCode,
+      error: outcome.error === undefined ? undefined : new Error(outcome.error),
+    });
+    return outcome;
   }
 
   /**
