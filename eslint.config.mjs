@@ -38,6 +38,26 @@ export default tseslint.config(
     },
   },
   {
+    // Request DTOs: class-validator's IsOptional lets an explicit null through every rule.
+    files: ['src/**/*.ts'],
+    ignores: ['src/config/**', 'src/records/rules/**', 'src/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'class-validator',
+              importNames: ['IsOptional'],
+              message:
+                'Use IsOmittable (src/common/validation.ts): a request field never takes null.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The console's browser script: plain JavaScript, outside the TypeScript project.
     files: ['src/console/assets/**/*.js'],
     ...tseslint.configs.disableTypeChecked,

@@ -124,7 +124,7 @@ describe('Records API (e2e)', () => {
       [
         'a null payload',
         aRecordBody({ payload: null }),
-        [{ field: 'payload', message: 'payload should not be null or undefined' }],
+        [{ field: 'payload', message: 'payload must not be null' }],
       ],
       [
         'a string payload',

@@ -1,38 +1,28 @@
-import { DynamicModule, UnsupportedMediaTypeException } from '@nestjs/common';
+import { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { NextFunction, raw, Request, Response } from 'express';
 import helmet from 'helmet';
-import typeIs from 'type-is';
-import { isUtf8ContentType, parseJsonBody } from '../common/json-body';
+import { parseJsonBody } from '../common/json-body';
 import { RequestLogging } from '../common/request-logging';
 import { tracingMiddleware, tracingStarted } from '../common/tracing';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { ApiKeys } from '../security/api-keys';
-import {
-  BODY_LIMIT_BYTES,
-  hasContent,
-  HELMET_OPTIONS,
-  JSON_TYPES,
-  UNSUPPORTED_CHARSET_MESSAGE,
-  UNSUPPORTED_MEDIA_TYPE_MESSAGE,
-} from './http-rules';
+import { RateLimit } from '../security/rate-limit';
+import { BODY_LIMIT_BYTES, hasContent, HELMET_OPTIONS, JSON_TYPES } from './http-rules';
+import { requestGate } from './request-gate';
 
 /**
- * Request bodies, read by the adapter-neutral src/common/json-body.ts. A write the API keys
- * refuse is not read at all (the guard then answers 401, whatever its body). A body that is
- * not declared as JSON (415), not in UTF-8 (415), or over the limit (413) is refused.
+ * Request bodies, read by the adapter-neutral src/common/json-body.ts once requestGate has
+ * let them through (JSON, UTF-8, not encoded). A write the API keys refuse is not read at
+ * all (the guard then answers 401, whatever its body); GET and HEAD bodies are ignored, as
+ * Fastify ignores them; a body over the limit is refused (413).
  */
 function jsonBodies(apiKeys: ApiKeys) {
-  const readRaw = raw({ limit: BODY_LIMIT_BYTES, type: JSON_TYPES });
+  const readRaw = raw({ limit: BODY_LIMIT_BYTES, type: JSON_TYPES, inflate: false });
   return (request: Request, response: Response, next: NextFunction): void => {
+    if (request.method === 'GET' || request.method === 'HEAD') return next();
     if (!hasContent(request.headers) || !apiKeys.allows(request)) return next();
-    if (!typeIs(request, JSON_TYPES)) {
-      return next(new UnsupportedMediaTypeException(UNSUPPORTED_MEDIA_TYPE_MESSAGE));
-    }
-    if (!isUtf8ContentType(request.headers['content-type'])) {
-      return next(new UnsupportedMediaTypeException(UNSUPPORTED_CHARSET_MESSAGE));
-    }
     readRaw(request, response, (error?: unknown) => {
       if (error) return next(error);
       try {
@@ -74,6 +64,8 @@ export async function createExpressApp(module: DynamicModule): Promise<NestExpre
   if (tracingStarted()) app.use(tracingMiddleware(routeTemplate));
   app.use(app.get(HttpMetrics).middleware(routeTemplate));
   app.use(helmet(HELMET_OPTIONS));
+  app.use(app.get(RateLimit).middleware());
+  app.use(requestGate(app.get(ApiKeys)));
   app.use(jsonBodies(app.get(ApiKeys)));
   return app;
 }

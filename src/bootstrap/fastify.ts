@@ -1,23 +1,24 @@
 import { DynamicModule, UnsupportedMediaTypeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import helmet from 'helmet';
 import type { IncomingMessage } from 'node:http';
 import getRawBody from 'raw-body';
-import { isUtf8ContentType, parseJsonBody } from '../common/json-body';
+import { parseJsonBody } from '../common/json-body';
 import { REQUEST_ID_HEADER, requestIdOf } from '../common/request-id';
 import { RequestLogging } from '../common/request-logging';
 import { tracingMiddleware, tracingStarted } from '../common/tracing';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { ApiKeys } from '../security/api-keys';
+import { RateLimit } from '../security/rate-limit';
 import {
   BODY_LIMIT_BYTES,
   hasContent,
   HELMET_OPTIONS,
-  UNSUPPORTED_CHARSET_MESSAGE,
   UNSUPPORTED_MEDIA_TYPE_MESSAGE,
 } from './http-rules';
+import { requestGate } from './request-gate';
 
 /** `application/json` is registered by name; this matches the `application/*+json` family. */
 const JSON_SUFFIX_TYPE = /^application\/[^\s/;]+\+json(?:\s*;.*)?$/i;
@@ -31,18 +32,15 @@ type Done = (error: Error | null, body: unknown) => void;
 /**
  * Request bodies, as on Express (express.ts): read by the adapter-neutral
  * src/common/json-body.ts with raw-body (body-parser's reader: the same 413). A write the
- * API keys refuse is not read at all (the guard then answers 401, whatever its body); a
- * body that is not JSON, or not UTF-8, is a 415; an empty body is no body.
+ * API keys refuse is not read at all (the guard then answers 401, whatever its body); what
+ * requestGate refuses (not JSON, not UTF-8, encoded) never gets here; an empty body is `{}`.
  */
 function registerBodyParsers(fastify: FastifyInstance, apiKeys: ApiKeys): void {
   fastify.removeAllContentTypeParsers();
   const json = (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
     if (!apiKeys.allows(request.raw)) return done(null, undefined);
-    if (!isUtf8ContentType(request.headers['content-type'])) {
-      return done(new UnsupportedMediaTypeException(UNSUPPORTED_CHARSET_MESSAGE), undefined);
-    }
     getRawBody(payload, { limit: BODY_LIMIT_BYTES, length: request.headers['content-length'] })
-      .then((raw) => done(null, raw.length === 0 ? undefined : parseJsonBody(raw)))
+      .then((raw) => done(null, parseJsonBody(raw)))
       .catch((error: Error) => done(error, undefined));
   };
   fastify.addContentTypeParser('application/json', json);
@@ -60,8 +58,10 @@ function registerBodyParsers(fastify: FastifyInstance, apiKeys: ApiKeys): void {
 export async function createFastifyApp(module: DynamicModule): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    // The request logger writes the one line per request (see request-logging.ts).
-    disableRequestLogging: true,
+    // The request logger writes the one line per request (see request-logging.ts). Set on
+    // a LogController: the top-level disableRequestLogging writes a plain-text
+    // deprecation warning (FSTDEP023) to stderr at start-up.
+    logController: new LogController({ disableRequestLogging: true }),
     // Fastify's request id is the service's (the client's X-Request-ID when well-formed).
     genReqId: (request: unknown) => requestIdOf(request as Parameters<typeof requestIdOf>[0]),
     // Routes match as on Express: case-insensitive, with or without a trailing slash.
@@ -107,5 +107,7 @@ export async function createFastifyApp(module: DynamicModule): Promise<NestFasti
   if (tracingStarted()) app.use(tracingMiddleware(routeTemplate));
   app.use(app.get(HttpMetrics).middleware(routeTemplate));
   app.use(helmet(HELMET_OPTIONS));
+  app.use(app.get(RateLimit).middleware());
+  app.use(requestGate(app.get(ApiKeys)));
   return app;
 }

@@ -14,6 +14,8 @@ export const JSON_TYPES = ['application/json', 'application/*+json'];
 
 export const UNSUPPORTED_MEDIA_TYPE_MESSAGE = 'Content-Type must be application/json';
 export const UNSUPPORTED_CHARSET_MESSAGE = 'Content-Type charset must be utf-8';
+export const UNSUPPORTED_ENCODING_MESSAGE =
+  'Content-Encoding is not supported: send the body uncompressed (identity)';
 
 /**
  * A request has content when it is chunked or declares a positive length.

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, NotFoundException } from '@nestj
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { MethodNotAllowedError, toProblem } from './problem';
-import { requestIdOf } from './request-id';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id';
 import { RequestLogging } from './request-logging';
 import { RouteTable } from './route-table';
 
@@ -35,6 +35,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
         problem.body.message,
       );
     }
+    // Also on a refusal by a middleware that ran before the adapter set it (Fastify's hooks).
+    httpAdapter.setHeader(response, REQUEST_ID_HEADER, requestId);
     for (const [name, value] of Object.entries(problem.headers)) {
       httpAdapter.setHeader(response, name, value);
     }

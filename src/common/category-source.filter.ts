@@ -1,6 +1,7 @@
+import { IsOmittable } from './validation';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString } from 'class-validator';
+import { IsString } from 'class-validator';
 import { IsCodePointLength, IsStorableText } from './storable-json';
 
 /** Surrounding white space removed, as source and category are stored. */
@@ -13,7 +14,7 @@ export const trim = ({ value }: { value: unknown }): unknown =>
  */
 export class CategorySourceFilter {
   @ApiPropertyOptional({ example: 'order', minLength: 1, maxLength: 64, description: 'Trimmed.' })
-  @IsOptional()
+  @IsOmittable()
   @Transform(trim)
   @IsStorableText()
   @IsCodePointLength(1, 64)
@@ -21,7 +22,7 @@ export class CategorySourceFilter {
   category?: string;
 
   @ApiPropertyOptional({ example: 'api', minLength: 1, maxLength: 64, description: 'Trimmed.' })
-  @IsOptional()
+  @IsOmittable()
   @Transform(trim)
   @IsStorableText()
   @IsCodePointLength(1, 64)

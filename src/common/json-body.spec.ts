@@ -31,7 +31,7 @@ describe('parseJsonBody', () => {
     '{"esc":"\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u00e9 \\uD83D\\uDE00 \\ud800"}',
     '{"unicode":"é ✓ 😀 \u2028"}',
     '{"a":1,"a":2}',
-    '{"n":[0,-0,1E2,1e+2,1.50,0.1,5e-324,1.7976931348623157e308,9007199254740991]}',
+    '{"n":[0,-0,1E2,1e+2,1.50,0.1,5e-20,1.7976931348623157e20,9007199254740991]}',
   ])('reads %s as JSON.parse does', (text) => {
     expect(parseJsonBody(text)).toEqual(JSON.parse(text));
     expect(parseJsonBody(Buffer.from(text))).toEqual(JSON.parse(text));
@@ -155,14 +155,32 @@ describe('parseJsonBody', () => {
       '9007199254740991',
       '-9007199254740991',
       '12345678901234567000',
-      '1e21',
+      '1e20',
+      '-9.99e20',
       '1.5e-7',
-      '5e-324',
-      '2.2250738585072014e-308',
-      '1.7976931348623157e308',
+      '1e-20',
+      '-1.2345678901234567e-20',
       '0.30000000000000004',
     ])('keeps %s, which JSON.parse keeps', (literal) => {
       expect(parseJsonBody(literal)).toBe(JSON.parse(literal));
+    });
+
+    it.each([
+      ['1e21', 'body'],
+      ['[-1e21]', '[0]'],
+      ['{"payload":{"amount":1e308}}', 'payload.amount'],
+      ['{"payload":{"amount":1.7976931348623157e308}}', 'payload.amount'],
+      ['{"payload":{"amount":9.9e-21}}', 'payload.amount'],
+      ['{"payload":{"amount":-5e-324}}', 'payload.amount'],
+      ['{"payload":{"amount":2.2250738585072014e-308}}', 'payload.amount'],
+      ['{"limit":100000000000000000000000}', 'limit'],
+    ])('refuses %s, whose decimal expansion is long, naming %s', (text, field) => {
+      expect(details(text)).toEqual([
+        {
+          field,
+          message: `${field} is a number out of range (0, or a magnitude from 1e-20 up to 1e21); send it as a string`,
+        },
+      ]);
     });
   });
 });

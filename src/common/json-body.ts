@@ -30,6 +30,9 @@ export function isUtf8ContentType(header: string | undefined): boolean {
  * - nesting deeper than MAX_BODY_DEPTH: 400 ValidationError naming the field;
  * - a number that a double cannot hold exactly (12345678901234567890, 9007199254740993,
  *   1e-400, 1e400): 400 ValidationError naming the field (`payload.amount`);
+ * - a number beyond NUMBER_RANGE (1e308, 1e-300): PostgreSQL stores numbers as numeric
+ *   and prints them in full, so 5 bytes sent would be read back as 309 digits on every
+ *   read: 400 ValidationError naming the field;
  * - anything else that is not JSON: 400 "Request body is not valid JSON", never the
  *   parser's message, which would echo fragments of the body.
  * Objects are built as JSON.parse builds them: `__proto__` is an own key like any other,
@@ -46,6 +49,18 @@ export function parseJsonBody(raw: Buffer | string): unknown {
   if (text.length === 0) return {};
   return new JsonReader(text).document();
 }
+
+/**
+ * The numbers a body may hold: 0, or a magnitude from 1e-20 up to (not including) 1e21,
+ * i.e. a decimal exponent within +-20. Printed in full (as PostgreSQL prints jsonb), such
+ * a number has at most 38 characters.
+ */
+export const NUMBER_RANGE = { smallest: 1e-20, beyond: 1e21 } as const;
+
+const inRange = (value: number): boolean => {
+  const magnitude = Math.abs(value);
+  return magnitude === 0 || (magnitude >= NUMBER_RANGE.smallest && magnitude < NUMBER_RANGE.beyond);
+};
 
 type Segment = string | number;
 
@@ -315,11 +330,19 @@ class JsonReader {
     const literal = text.slice(start, this.at);
     const value = Number(literal);
     if (!keepsExactly(literal, value)) {
-      const field = fieldName(this.path) || 'body';
       // The number itself is not echoed: it may be a card or account number.
-      const message = `${field} is a number that cannot be kept exactly; send it as a string`;
-      throw new RequestValidationError([{ field, message }]);
+      this.refuseNumber('is a number that cannot be kept exactly; send it as a string');
+    }
+    if (!inRange(value)) {
+      this.refuseNumber(
+        'is a number out of range (0, or a magnitude from 1e-20 up to 1e21); send it as a string',
+      );
     }
     return value;
+  }
+
+  private refuseNumber(problem: string): never {
+    const field = fieldName(this.path) || 'body';
+    throw new RequestValidationError([{ field, message: `${field} ${problem}` }]);
   }
 }

@@ -67,6 +67,7 @@ export const PROBLEM_KINDS = {
   'validation-error': { status: 400, error: 'ValidationError', title: 'Request validation failed' },
   'malformed-request': { status: 400, error: 'BadRequest', title: 'Malformed request' },
   unauthorized: { status: 401, error: 'Unauthorized', title: 'Missing or invalid API key' },
+  'cross-site-request': { status: 403, error: 'Forbidden', title: 'Cross-site request refused' },
   'record-not-found': { status: 404, error: 'NotFound', title: 'Record not found' },
   'route-not-found': { status: 404, error: 'NotFound', title: 'Route not found' },
   'webhook-not-found': { status: 404, error: 'NotFound', title: 'Webhook endpoint not found' },
@@ -134,6 +135,7 @@ const UNAVAILABLE_RETRY_AFTER = '2';
 const STATUS_PROBLEMS: Partial<Record<number, ProblemType>> = {
   400: 'malformed-request',
   401: 'unauthorized',
+  403: 'cross-site-request',
   404: 'route-not-found',
   413: 'payload-too-large',
   415: 'unsupported-media-type',

@@ -3,6 +3,16 @@ import { registerDecorator, ValidationArguments, ValidationOptions } from 'class
 export const MAX_PAYLOAD_BYTES = 64 * 1024;
 export const MAX_PAYLOAD_DEPTH = 32;
 
+/**
+ * The most a payload may take as stored: its text as PostgreSQL prints jsonb (a space
+ * after every `,` and `:`, every number in full), which is what every read of it sends.
+ * Twice the limit as sent: spacing alone adds at most half; numbers printed in full
+ * (1e-20 is 22 digits) can add more, and such a payload is refused when inserted.
+ */
+export const MAX_STORED_PAYLOAD_BYTES = 2 * MAX_PAYLOAD_BYTES;
+
+export const STORED_PAYLOAD_TOO_LARGE = `payload must be at most ${MAX_STORED_PAYLOAD_BYTES} bytes as stored (numbers printed in full); send long numbers as strings`;
+
 // NUL cannot be stored by PostgreSQL; an unpaired surrogate is not valid Unicode.
 const UNSTORABLE_TEXT =
   // eslint-disable-next-line no-control-regex -- NUL is exactly what is looked for

@@ -6,7 +6,20 @@ import {
   instanceToPlain,
   plainToInstance,
 } from 'class-transformer';
+import { ValidateIf } from 'class-validator';
 import { FieldError, RequestValidationError } from './problem';
+
+/**
+ * A field that may be left out: every rule applies unless it is absent (`undefined`).
+ * class-validator's IsOptional skips `null` too, so an explicit `null` would pass every
+ * rule and replace the default (`{"limit": null}` became `LIMIT NULL`: no limit at all);
+ * here `null` is validated, and the pipe refuses it as "<field> must not be null".
+ * Use it instead of IsOptional in request DTOs (eslint refuses IsOptional there).
+ */
+export const IsOmittable = (): PropertyDecorator =>
+  ValidateIf((_object, value) => value !== undefined);
+
+export const notNullMessage = (field: string): string => `${field} must not be null`;
 
 const hasPayload = (value: unknown): value is { payload: unknown } =>
   value !== null &&
@@ -35,6 +48,8 @@ const payloadPreservingTransformer: TransformerPackage = {
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
     const field = parent ? `${parent}.${error.property}` : error.property;
+    // No field takes null: one message for it, whichever rule noticed first.
+    if (error.value === null) return [{ field, message: notNullMessage(field) }];
     const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
     return [...own, ...flatten(error.children ?? [], field)];
   });

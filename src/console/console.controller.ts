@@ -1,7 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Environment } from '../config/environment';
@@ -32,7 +31,6 @@ export const CONSOLE_CSP = [
  * answered as strings (adapter-neutral). Not part of the API, so not in its document.
  */
 @ApiExcludeController()
-@SkipThrottle()
 @Controller('console')
 export class ConsoleController {
   private readonly page: string;

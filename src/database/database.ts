@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { noteReadSource } from './read-source';
 import { Replicas } from './replicas';
 
 /**
@@ -83,9 +84,19 @@ export class Database {
    * A read that may be answered by a read replica (DATABASE_REPLICA_URLS, in turn):
    * for reads that tolerate replication lag (lists, totals, summaries, events). When
    * the replica fails, or none is up, the primary answers. Never inside a transaction.
+   * `from: 'primary'` reads the primary (a replica's answer turned out to be stale); which
+   * answered is noted for the X-Read-Source header (read-source.ts).
    */
-  async read<T extends QueryResultRow>(statement: Statement, values: unknown[]): Promise<T[]> {
-    const replicated = await this.replicas.read((pool) => this.sendTo<T>(pool, statement, values));
+  async read<T extends QueryResultRow>(
+    statement: Statement,
+    values: unknown[],
+    from: 'any' | 'primary' = 'any',
+  ): Promise<T[]> {
+    const replicated =
+      from === 'any'
+        ? await this.replicas.read((pool) => this.sendTo<T>(pool, statement, values))
+        : undefined;
+    noteReadSource(replicated ? 'replica' : 'primary', from === 'primary');
     return (replicated?.answer ?? (await this.send<T>(statement, values))).rows;
   }
 

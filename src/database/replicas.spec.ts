@@ -1,4 +1,4 @@
-import { createServer, Server } from 'node:net';
+import { createServer, Server, Socket } from 'node:net';
 import { Pool } from 'pg';
 import { describeUrl, isReplicaFailure, Replica, Replicas } from './replicas';
 
@@ -42,6 +42,49 @@ describe('Replicas', () => {
     expect([1, 2, 3].map(() => replicas.pick()?.name)).toEqual(['b', 'c', 'b']);
     expect(replicas.pick(a.retryAt)?.name).toBe('c');
     expect(replicas.pick(a.retryAt)?.name).toBe('a');
+  });
+
+  it('hands a replica due for a retry to one caller only, until it answers', () => {
+    const [a] = replicas.all;
+    replicas.failed(a, new Error('refused'));
+    const due = a.retryAt;
+    expect([1, 2, 3, 4].map(() => replicas.pick(due)?.name)).toEqual(['a', 'b', 'c', 'b']);
+    // a is being probed: every other read skips it, however late.
+    expect([1, 2, 3].map(() => replicas.pick(due + 60_000)?.name)).toEqual(['c', 'b', 'c']);
+    replicas.succeeded(a);
+    expect([1, 2, 3].map(() => replicas.pick()?.name)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('lets one read wait on a black-holed replica while the others go to the primary', async () => {
+    let connected: (socket: Socket) => void = () => undefined;
+    const accepted = new Promise<Socket>((resolve) => (connected = resolve));
+    const blackHole = createServer((socket) => connected(socket));
+    await new Promise<void>((done) => blackHole.listen(0, '127.0.0.1', done));
+    const { port } = blackHole.address() as { port: number };
+    const silent = new Replicas(
+      [new Replica('silent', new Pool({ connectionString: `postgres://u@127.0.0.1:${port}/db` }))],
+      60_000,
+      logger,
+    );
+    const [replica] = silent.all;
+    silent.failed(replica, new Error('timed out'));
+    replica.retryAt = 0;
+    let probeSettled = false;
+    const probe = silent
+      .read((pool) => pool.query('SELECT 1'))
+      .finally(() => (probeSettled = true));
+    const others = await Promise.all(
+      [1, 2, 3].map(() => silent.read((pool) => pool.query('SELECT 1'))),
+    );
+    expect(others).toEqual([undefined, undefined, undefined]);
+    expect(probeSettled).toBe(false);
+    expect(silent.fallbackReads).toBe(3);
+    // The black hole hangs up: the probe fails over too, and the replica stays skipped.
+    (await accepted).destroy();
+    await expect(probe).resolves.toBeUndefined();
+    expect(replica).toMatchObject({ down: true, probing: false });
+    await silent.onApplicationShutdown();
+    await new Promise<void>((done) => blackHole.close(() => done()));
   });
 
   it('answers undefined (read from the primary) when every replica is skipped', () => {

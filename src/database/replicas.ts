@@ -17,6 +17,8 @@ export class Replica {
   /** While down, reads skip it until this time (ms since the epoch), then try it again. */
   retryAt = 0;
   down = false;
+  /** A down replica being tried again by one read (or lag check): the others skip it meanwhile. */
+  probing = false;
 
   constructor(
     readonly name: string,
@@ -85,18 +87,31 @@ export class Replicas implements OnApplicationShutdown {
     return new Replicas(replicas, retryMs, logger);
   }
 
-  /** The next replica in turn not being skipped; undefined: read from the primary. */
+  /**
+   * The next replica in turn not being skipped; undefined: read from the primary. A down
+   * replica whose retry time has come is handed to one caller only, as a probe: until it
+   * answers, every other read skips it (a black-holed replica stalls one read, not all).
+   */
   pick(now = Date.now()): Replica | undefined {
     for (let tried = 0; tried < this.all.length; tried++) {
       const replica = this.all[this.next];
       this.next = (this.next + 1) % this.all.length;
-      if (!replica.down || now >= replica.retryAt) return replica;
+      if (!replica.down) return replica;
+      if (this.startProbe(replica, now)) return replica;
     }
     return undefined;
   }
 
+  /** True when `replica` is down, due for a retry and not already being probed: now it is. */
+  private startProbe(replica: Replica, now = Date.now()): boolean {
+    if (!replica.down || replica.probing || now < replica.retryAt) return false;
+    replica.probing = true;
+    return true;
+  }
+
   /** A read on `replica` succeeded: it takes reads again. */
   succeeded(replica: Replica): void {
+    replica.probing = false;
     if (!replica.down) return;
     replica.down = false;
     this.logger.log(`read replica ${replica.name} is back; reads go to it again`);
@@ -105,6 +120,7 @@ export class Replicas implements OnApplicationShutdown {
   /** Skips `replica` for a while; logged when it goes down, not on every failure. */
   failed(replica: Replica, error: unknown): void {
     replica.retryAt = Date.now() + this.retryMs;
+    replica.probing = false;
     if (replica.down) return;
     replica.down = true;
     const reason = error instanceof Error ? error.message : String(error);
@@ -128,7 +144,10 @@ export class Replicas implements OnApplicationShutdown {
       this.succeeded(replica);
       return { answer };
     } catch (error) {
-      if (!isReplicaFailure(error)) throw error;
+      if (!isReplicaFailure(error)) {
+        replica.probing = false;
+        throw error;
+      }
       this.failed(replica, error);
       this.fallbackReads++;
       return undefined;
@@ -137,7 +156,7 @@ export class Replicas implements OnApplicationShutdown {
 
   /** Seconds `replica` is behind its primary; undefined when it cannot say (down, or not a standby). */
   async lagSeconds(replica: Replica): Promise<number | undefined> {
-    if (replica.down && Date.now() < replica.retryAt) return undefined;
+    if (replica.down && !this.startProbe(replica)) return undefined;
     try {
       const { rows } = await replica.pool.query<{ lag: number | null }>(LAG_SQL);
       this.succeeded(replica);

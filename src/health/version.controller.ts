@@ -1,7 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { Environment } from '../config/environment';
 import { SERVICE_VERSION } from '../config/service-version';
 
@@ -17,7 +16,6 @@ export class VersionResponse {
 }
 
 @ApiTags('operations')
-@SkipThrottle()
 @Controller('version')
 export class VersionController {
   private readonly answer: VersionResponse;

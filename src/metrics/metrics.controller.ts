@@ -1,10 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { Registry } from 'prom-client';
 
 @ApiTags('operations')
-@SkipThrottle()
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly registry: Registry) {}

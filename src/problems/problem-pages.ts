@@ -24,6 +24,12 @@ const PAGES: Record<ProblemType, PageText> = {
     remedy:
       'Send one of your keys in `X-API-Key`, or as `Authorization: Bearer <key>`. Reads (GET) need no key.',
   },
+  'cross-site-request': {
+    meaning:
+      "A POST was sent by another site's page: the browser said so (`Sec-Fetch-Site: cross-site`), or the request's `Origin` is not this service's own. Such a page could otherwise process or retry records on behalf of whoever opened it.",
+    remedy:
+      'Call the API from a server or a command-line client (which send neither header), or from a page this service serves (the console at `/console`).',
+  },
   'record-not-found': {
     meaning: 'No record has this id (a value that is not a UUID never names one).',
     remedy:

@@ -1,6 +1,5 @@
 import { Controller, Get, Header, NotFoundException, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { SkipThrottle } from '@nestjs/throttler';
 import { ApiProblems } from '../common/api-docs';
 import { PROBLEM_KINDS } from '../common/problem';
 import { isProblemType, problemIndexPage, problemPage } from './problem-pages';
@@ -11,7 +10,6 @@ const htmlResponse = (description: string) =>
 
 /** The pages that the `type` of every problem document names (RFC 9457). */
 @ApiTags('problems')
-@SkipThrottle()
 @Controller('problems')
 export class ProblemsController {
   @Get()

@@ -19,6 +19,7 @@ import {
   REPLAYED_RESPONSE_HEADER,
 } from '../common/api-docs';
 import { Context, RequestContext } from '../common/request-context.decorator';
+import { READ_SOURCE_RESPONSE_HEADER, ReadSourceInterceptor } from '../database/read-source';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { CreateRecordDto } from './dto/create-record.dto';
 import { ListRecordsQuery } from './dto/list-records.query';
@@ -36,6 +37,8 @@ const ApiTransition = (summary: string, description: string) =>
     ApiOkResponse({ type: RecordResponse, headers: REPLAYED_RESPONSE_HEADER }),
     ApiProblems(
       'malformed-request',
+      'cross-site-request',
+      'unsupported-media-type',
       'record-not-found',
       'invalid-transition',
       'request-in-flight',
@@ -48,6 +51,7 @@ const ApiJsonBodyProblems = () =>
   ApiProblems(
     'validation-error',
     'malformed-request',
+    'cross-site-request',
     'payload-too-large',
     'unsupported-media-type',
     'request-in-flight',
@@ -112,8 +116,9 @@ export class RecordsController {
   }
 
   @Get()
+  @UseInterceptors(ReadSourceInterceptor)
   @ApiOperation({ summary: 'List records, filtered, sorted and paged (ties broken by id)' })
-  @ApiOkResponse({ type: RecordPageResponse })
+  @ApiOkResponse({ type: RecordPageResponse, headers: READ_SOURCE_RESPONSE_HEADER })
   @ApiProblems('validation-error', 'malformed-request')
   list(@Query() query: ListRecordsQuery): Promise<RecordPageResponse> {
     return this.records.list(query);
@@ -128,8 +133,9 @@ export class RecordsController {
   }
 
   @Get(':id/events')
+  @UseInterceptors(ReadSourceInterceptor)
   @ApiOperation({ summary: "A record's transitions, oldest first" })
-  @ApiOkResponse({ type: [RecordEventResponse] })
+  @ApiOkResponse({ type: [RecordEventResponse], headers: READ_SOURCE_RESPONSE_HEADER })
   @ApiProblems('record-not-found')
   events(@Param('id') id: string): Promise<RecordEventResponse[]> {
     return this.records.events(id);

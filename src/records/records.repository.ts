@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { RequestValidationError } from '../common/problem';
+import { MAX_STORED_PAYLOAD_BYTES, STORED_PAYLOAD_TOO_LARGE } from '../common/storable-json';
 import { Conditions } from '../database/conditions';
 import { Database, NamedStatement, Transaction } from '../database/database';
 import { RecordEventEntity } from './record-event.entity';
@@ -14,12 +16,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The record (its id made by the service: newRecordId) and its creation event, in one
- * statement; $6 is the creating request's trace context (null when tracing is off).
+ * statement; $6 is the creating request's trace context (null when tracing is off). A
+ * payload whose text as PostgreSQL prints it (what every read sends) is over
+ * MAX_STORED_PAYLOAD_BYTES is not inserted: no row comes back.
  */
 export const CREATE_RECORD: NamedStatement = {
   name: 'create-record',
   text: `WITH inserted AS (
-           INSERT INTO records (id, source, category, payload, traceparent) VALUES ($1, $2, $3, $4, $6)
+           INSERT INTO records (id, source, category, payload, traceparent)
+           SELECT $1::uuid, $2::text, $3::text, p.payload, $6::text FROM (SELECT $4::jsonb AS payload) AS p
+            WHERE octet_length(p.payload::text) <= ${MAX_STORED_PAYLOAD_BYTES}
            RETURNING ${RECORD_COLUMNS}
          ), creation AS (
            INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, at)
@@ -96,6 +102,16 @@ export interface RecordListQuery extends RecordFilter {
   offset: number;
 }
 
+/** The most records one claim takes (bulk retry's 1000, the worker's batch at most 1000). */
+export const MAX_CLAIM = 1000;
+
+/**
+ * A claim's LIMIT, clamped in code whatever the caller validated: a positive integer up
+ * to MAX_CLAIM, else 0. Never NULL, which PostgreSQL reads as no limit at all.
+ */
+export const claimLimit = (limit: unknown): number =>
+  Number.isSafeInteger(limit) && (limit as number) > 0 ? Math.min(limit as number, MAX_CLAIM) : 0;
+
 /** Every statement on records and record_events. */
 @Injectable()
 export class RecordsRepository {
@@ -123,6 +139,9 @@ export class RecordsRepository {
       ],
       tx,
     );
+    if (!created) {
+      throw new RequestValidationError([{ field: 'payload', message: STORED_PAYLOAD_TOO_LARGE }]);
+    }
     return created;
   }
 
@@ -153,7 +172,7 @@ export class RecordsRepository {
     return this.db.query<RecordEntity>(
       {
         text: `SELECT ${RECORD_COLUMNS}, traceparent FROM records ${where.sql}
-              ORDER BY created_at, id LIMIT ${where.param(limit)}
+              ORDER BY created_at, id LIMIT ${where.param(claimLimit(limit))}::int
               FOR UPDATE SKIP LOCKED`,
       },
       where.params,
@@ -185,9 +204,13 @@ export class RecordsRepository {
     return updated ?? null;
   }
 
-  /** A record's events in the order they were written (from a read replica when there is one). */
-  events(recordId: string): Promise<RecordEventEntity[]> {
-    return this.db.read<RecordEventEntity>(RECORD_EVENTS, [recordId]);
+  /**
+   * A record's events in the order they were written, from a read replica when there is
+   * one (`from: 'primary'`: from the primary). None for an id that is not a UUID.
+   */
+  async events(recordId: string, from: 'any' | 'primary' = 'any'): Promise<RecordEventEntity[]> {
+    if (!UUID.test(recordId)) return [];
+    return this.db.read<RecordEventEntity>(RECORD_EVENTS, [recordId], from);
   }
 
   /** One page (from a read replica when there is one); ties broken by id, so pages never overlap or skip. */

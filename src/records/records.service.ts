@@ -78,9 +78,17 @@ export class RecordsService {
     return { items: items.map(toRecordResponse), total, limit: query.limit, offset: query.offset };
   }
 
+  /**
+   * A record has at least its creation event: when the replica has none (it lags, or the
+   * record does not exist), the primary says whether the record exists and lists its events.
+   */
   async events(id: string): Promise<RecordEventResponse[]> {
-    await this.findOne(id);
-    return (await this.records.events(id)).map(toRecordEventResponse);
+    let events = await this.records.events(id);
+    if (events.length === 0) {
+      await this.findOne(id);
+      events = await this.records.events(id, 'primary');
+    }
+    return events.map(toRecordEventResponse);
   }
 
   process(id: string, context: RequestContext): Promise<RecordResponse> {

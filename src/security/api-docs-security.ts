@@ -1,8 +1,8 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { problemResponse } from '../common/api-docs';
 
-/** Tags of the routes that are never rate limited (see SecurityModule and problems/). */
-const UNTHROTTLED_TAGS = ['health', 'operations', 'problems'];
+/** Tags of the routes that are never rate limited (see rate-limit.ts). */
+const UNTHROTTLED_TAGS = ['health', 'operations'];
 
 /** Tags whose every route, reads included, needs the key (RequireApiKeyForReads). */
 const KEYED_TAGS = ['webhooks'];

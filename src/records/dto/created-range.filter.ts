@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional } from 'class-validator';
 import { CategorySourceFilter } from '../../common/category-source.filter';
 import { IsIsoInstant, parseInstant } from '../../common/iso-instant';
+import { IsOmittable } from '../../common/validation';
 
 /**
  * The filter that listing (a query) and bulk retry (a body) share: category, source
@@ -12,7 +12,7 @@ export class CreatedRangeFilter extends CategorySourceFilter {
     description: 'ISO-8601; records created at or after this instant.',
     example: '2026-01-01T00:00:00Z',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsIsoInstant()
   created_after?: string;
 
@@ -20,7 +20,7 @@ export class CreatedRangeFilter extends CategorySourceFilter {
     description: 'ISO-8601; records created before this instant.',
     example: '2026-02-01T00:00:00Z',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsIsoInstant()
   created_before?: string;
 }

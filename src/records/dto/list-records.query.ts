@@ -1,8 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
 import { RECORD_STATUSES, RecordStatus } from '../record-status';
 import { CreatedRangeFilter } from './created-range.filter';
+import { IsOmittable } from '../../common/validation';
 
 export const MAX_LIMIT = 200;
 export const SORT_FIELDS = ['created_at', 'status', 'category', 'source'] as const;
@@ -17,7 +18,7 @@ export const toInteger = ({ value }: { value: unknown }): unknown =>
 
 export class ListRecordsQuery extends CreatedRangeFilter {
   @ApiPropertyOptional({ enum: RECORD_STATUSES })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(RECORD_STATUSES)
   status?: RecordStatus;
 
@@ -27,7 +28,7 @@ export class ListRecordsQuery extends CreatedRangeFilter {
     default: 50,
     description: `Values above ${MAX_LIMIT} are capped at ${MAX_LIMIT}.`,
   })
-  @IsOptional()
+  @IsOmittable()
   @Transform(({ value }: { value: unknown }) => {
     const limit = toInteger({ value });
     return typeof limit === 'number' ? Math.min(limit, MAX_LIMIT) : limit;
@@ -42,7 +43,7 @@ export class ListRecordsQuery extends CreatedRangeFilter {
     maximum: Number.MAX_SAFE_INTEGER,
     default: 0,
   })
-  @IsOptional()
+  @IsOmittable()
   @Transform(toInteger)
   @Max(Number.MAX_SAFE_INTEGER)
   @Min(0)
@@ -50,12 +51,12 @@ export class ListRecordsQuery extends CreatedRangeFilter {
   offset: number = 0;
 
   @ApiPropertyOptional({ enum: SORT_FIELDS, default: 'created_at' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(SORT_FIELDS)
   sort_by: SortField = 'created_at';
 
   @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc' })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(['asc', 'desc'])
   sort_order: 'asc' | 'desc' = 'desc';
 }

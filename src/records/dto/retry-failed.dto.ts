@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
 import { CreatedRangeFilter } from './created-range.filter';
+import { IsOmittable } from '../../common/validation';
 
 export const MAX_BULK_RETRY = 1000;
 export const DEFAULT_BULK_RETRY = 100;
@@ -14,7 +15,7 @@ export class RetryFailedDto extends CreatedRangeFilter {
     default: DEFAULT_BULK_RETRY,
     description: 'At most this many records, oldest first.',
   })
-  @IsOptional()
+  @IsOmittable()
   @Max(MAX_BULK_RETRY)
   @Min(1)
   @IsInt()

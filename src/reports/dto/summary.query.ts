@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional } from 'class-validator';
 import { CategorySourceFilter } from '../../common/category-source.filter';
 import { IsIsoInstant, IsNotBefore } from '../../common/iso-instant';
+import { IsOmittable } from '../../common/validation';
 
 export class SummaryQuery extends CategorySourceFilter {
   @ApiPropertyOptional({
@@ -9,7 +9,7 @@ export class SummaryQuery extends CategorySourceFilter {
       'ISO-8601 date or date-time, inclusive. A bare date means the start of that day (UTC).',
     example: '2026-01-01',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsIsoInstant()
   date_from?: string;
 
@@ -18,7 +18,7 @@ export class SummaryQuery extends CategorySourceFilter {
       'ISO-8601 date or date-time, inclusive. A bare date means the whole of that day (UTC).',
     example: '2026-01-31',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsNotBefore('date_from')
   @IsIsoInstant()
   date_to?: string;
