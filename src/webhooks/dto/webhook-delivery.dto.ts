@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Min } from 'class-validator';
+import { IsOmittable } from '../../common/validation';
 import { DELIVERY_STATUSES, DeliveryStatus, WEBHOOK_EVENT_TYPES } from '../webhook-event-type';
 
 export const MAX_DELIVERY_LIMIT = 200;
@@ -10,7 +11,7 @@ const toInteger = ({ value }: { value: unknown }): unknown =>
 
 export class ListDeliveriesQuery {
   @ApiPropertyOptional({ enum: DELIVERY_STATUSES })
-  @IsOptional()
+  @IsOmittable()
   @IsIn(DELIVERY_STATUSES)
   status?: DeliveryStatus;
 
@@ -20,7 +21,7 @@ export class ListDeliveriesQuery {
     default: 50,
     description: `Values above ${MAX_DELIVERY_LIMIT} are capped at ${MAX_DELIVERY_LIMIT}.`,
   })
-  @IsOptional()
+  @IsOmittable()
   @Transform(({ value }: { value: unknown }) => {
     const limit = toInteger({ value });
     return typeof limit === 'number' ? Math.min(limit, MAX_DELIVERY_LIMIT) : limit;
@@ -32,7 +33,7 @@ export class ListDeliveriesQuery {
   @ApiPropertyOptional({
     description: 'The `next_cursor` of the previous page (with the same `status`).',
   })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   cursor?: string;
 }

@@ -5,11 +5,11 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
-  IsOptional,
   IsString,
   MaxLength,
   ValidateIf,
 } from 'class-validator';
+import { IsOmittable } from '../../common/validation';
 import { RecordResponse } from '../../records/dto/record.response';
 import { WEBHOOK_EVENT_TYPES, WebhookEventType } from '../webhook-event-type';
 import { MAX_WEBHOOK_URL_LENGTH } from '../url-guard';
@@ -38,7 +38,7 @@ export class CreateWebhookDto {
   url: string;
 
   @ApiPropertyOptional({ ...EVENTS_DOC, default: [...WEBHOOK_EVENT_TYPES] })
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayNotEmpty()
   @ArrayUnique()
@@ -46,7 +46,7 @@ export class CreateWebhookDto {
   events?: WebhookEventType[];
 
   @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: MAX_DESCRIPTION_LENGTH })
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(MAX_DESCRIPTION_LENGTH)
   description?: string | null;
@@ -54,13 +54,13 @@ export class CreateWebhookDto {
 
 export class UpdateWebhookDto {
   @ApiPropertyOptional(URL_DOC)
-  @IsOptional()
+  @IsOmittable()
   @IsString()
   @MaxLength(MAX_WEBHOOK_URL_LENGTH)
   url?: string;
 
   @ApiPropertyOptional(EVENTS_DOC)
-  @IsOptional()
+  @IsOmittable()
   @IsArray()
   @ArrayNotEmpty()
   @ArrayUnique()
@@ -68,14 +68,14 @@ export class UpdateWebhookDto {
   events?: WebhookEventType[];
 
   @ApiPropertyOptional({ type: 'string', nullable: true, maxLength: MAX_DESCRIPTION_LENGTH })
-  @ValidateIf((_, value) => value !== null)
-  @IsOptional()
+  // null clears the description: the one request field that takes null.
+  @ValidateIf((_, value) => value !== null && value !== undefined)
   @IsString()
   @MaxLength(MAX_DESCRIPTION_LENGTH)
   description?: string | null;
 
   @ApiPropertyOptional({ description: 'Re-enabling an endpoint disabled by a 410 resumes it.' })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean()
   enabled?: boolean;
 }
