@@ -5,6 +5,8 @@ import { describeResponses, ProblemDoc } from './common/api-docs';
 import { Environment } from './config/environment';
 import { SERVICE_VERSION } from './config/service-version';
 import { documentSecurity } from './security/api-docs-security';
+import { WebhookEventBody } from './webhooks/dto/webhook-endpoint.dto';
+import { describeWebhookCallbacks } from './webhooks/webhook-callbacks';
 
 /** What the served document depends on: it describes the service as configured. */
 export interface ApiDocumentOptions {
@@ -45,6 +47,10 @@ export function createApiDocument(
     .addServer('/', 'This service')
     .addTag('records', 'Records and their transitions')
     .addTag('reports', 'Counts by status and category')
+    .addTag(
+      'webhooks',
+      'Endpoints that receive record events (POSTed as the WebhookEventBody schema, signed per Standard Webhooks)',
+    )
     .addTag('health', 'Readiness and liveness probes')
     .addTag('operations', 'What is running, and its metrics')
     .addTag('problems', 'What each error type means and what to do about it');
@@ -60,7 +66,7 @@ export function createApiDocument(
     url: 'https://docs.npmjs.com/cli/v11/configuring-npm/package-json#license',
   };
   const document = SwaggerModule.createDocument(app, config, {
-    extraModels: [ProblemDoc],
+    extraModels: [ProblemDoc, WebhookEventBody],
     // recordsFindOne rather than RecordsController_findOne.
     operationIdFactory: (controllerKey, methodKey) =>
       controllerKey.replace(/Controller$/, '').replace(/^./, (first) => first.toLowerCase()) +
@@ -68,5 +74,6 @@ export function createApiDocument(
   });
   documentSecurity(document, options);
   describeResponses(document);
+  describeWebhookCallbacks(document);
   return document;
 }

@@ -15,6 +15,7 @@ import { ProblemsModule } from './problems/problems.module';
 import { RecordsModule } from './records/records.module';
 import { ReportsModule } from './reports/reports.module';
 import { SecurityModule } from './security/security.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 /** What the process passes in beyond the configuration (tests: where the log lines go). */
 export interface AppOptions {
@@ -30,6 +31,7 @@ export interface AppOptions {
     SecurityModule,
     RecordsModule,
     ReportsModule,
+    WebhooksModule,
     ProblemsModule,
     ConsoleModule,
   ],

@@ -27,7 +27,9 @@ export async function startTestApp(
 
 /** Empties every table between tests (the count rollups follow by trigger). */
 export async function resetDatabase(db: DataSource): Promise<void> {
-  await db.query('TRUNCATE records, record_events, idempotency_keys CASCADE');
+  await db.query(
+    'TRUNCATE records, record_events, idempotency_keys, webhook_endpoints, webhook_events CASCADE',
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { ServiceProcess, startService as spawnService, waitFor } from './process-harness';
+import { WebhookReceiver } from './webhook-receiver';
 
 /** A running instance of the built service, with the URL it answers on. */
 async function startService(env: Record<string, string> = {}): Promise<ServiceProcess> {
@@ -39,7 +40,9 @@ describe('Several instances (e2e)', () => {
     await db.connect();
   });
   beforeEach(async () => {
-    await db.query('TRUNCATE records, record_events, idempotency_keys CASCADE');
+    await db.query(
+      'TRUNCATE records, record_events, idempotency_keys, webhook_endpoints, webhook_events CASCADE',
+    );
   });
   afterEach(async () => {
     await Promise.all(instances.map(stop));
@@ -118,6 +121,55 @@ describe('Several instances (e2e)', () => {
       `SELECT status, count(*)::int AS n FROM records GROUP BY status`,
     );
     expect(statuses.rows).toEqual([{ status: 'processed', n: 1000 }]);
+  });
+
+  it('delivers every webhook event of 1,000 records created in one statement and processed by both workers, from both relays', async () => {
+    const receiver = await new WebhookReceiver().start();
+    try {
+      const env = {
+        WORKER_ENABLED: 'true',
+        WORKER_BATCH_SIZE: '25',
+        WORKER_POLL_INTERVAL_MS: '50',
+        WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+        WEBHOOK_POLL_INTERVAL_MS: '100',
+        WEBHOOK_RETRY_DELAYS: '1,1,1,1,1',
+      };
+      instances = await Promise.all([startService(env), startService(env)]);
+      const subscribed = await fetch(`${instances[0].url}/webhooks`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ url: receiver.url() }),
+      });
+      expect(subscribed.status).toBe(201);
+      await db.query(
+        `WITH inserted AS (
+           INSERT INTO records (source, category, payload)
+           SELECT 'bulk', 'order', jsonb_build_object('amount', n) FROM generate_series(1, 1000) AS n
+           RETURNING id, created_at
+         )
+         INSERT INTO record_events (record_id, from_status, to_status, attempt, at)
+         SELECT id, NULL, 'pending', 0, created_at FROM inserted`,
+      );
+      // 1,000 creations and 1,000 outcomes.
+      await receiver.receivedCount(2000);
+      await waitFor(
+        'every delivery to be recorded',
+        async () =>
+          (await db.query(`SELECT 1 FROM webhook_deliveries WHERE status <> 'succeeded' LIMIT 1`))
+            .rowCount === 0
+            ? true
+            : undefined,
+        60_000,
+      );
+      const ids = receiver.received.map((request) => String(request.headers['webhook-id']));
+      const events = await db.query<{ id: string }>('SELECT id FROM webhook_events');
+      expect(events.rows).toHaveLength(2000);
+      expect(new Set(ids)).toEqual(new Set(events.rows.map((row) => row.id)));
+      // Each due delivery is attempted by one instance at a time: no duplicates here.
+      expect(ids).toHaveLength(2000);
+    } finally {
+      await receiver.stop();
+    }
   });
 
   it('creates exactly one record for 20 concurrent requests with one key across 2 instances', async () => {

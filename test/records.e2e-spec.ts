@@ -541,6 +541,11 @@ describe('Records API (e2e)', () => {
         '/reports/summary',
         '/reports/timeseries',
         '/version',
+        '/webhooks',
+        '/webhooks/deliveries/{id}/redeliver',
+        '/webhooks/{id}',
+        '/webhooks/{id}/deliveries',
+        '/webhooks/{id}/rotate-secret',
       ]);
     });
   });

@@ -10,6 +10,7 @@ const SCENARIO_NAMES = [
   'summary_7d',
   'timeseries',
   'timeseries_30d',
+  'webhooks',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 

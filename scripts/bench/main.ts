@@ -23,6 +23,7 @@ import { ensureWrk, LoadResult, LoadSpec, runLoad } from './wrk';
 import { pgbench } from './pgbench';
 import { killAll } from './processes';
 import { RunContext, Scenario, SCENARIOS } from './scenarios';
+import { benchWebhooks } from './webhooks';
 import { cpuMicros, rssMiB, RunningServer, startServer, stopServer } from './service';
 
 const WORK_DIR = 'bench-results';
@@ -325,6 +326,8 @@ async function main(): Promise<void> {
           APP_ENV: 'production',
           LOG_LEVEL: 'info',
           SHUTDOWN_GRACE_MS: '2000',
+          // The webhooks scenario's receiver listens on 127.0.0.1.
+          WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
         },
         port,
         logFile: logFile(config.serviceLog),
@@ -382,6 +385,30 @@ async function main(): Promise<void> {
         rows.push(...(await measure(config, scenario, connections, sets, databaseUrl, context)));
       }
     }
+    const benchUrl = databaseUrl;
+    const first = sets[0];
+    const webhooks = config.scenarios.includes('webhooks')
+      ? await benchWebhooks({
+          serviceUrl: first.service.url,
+          databaseUrl: benchUrl,
+          say,
+          measure: async (name) => {
+            const scenario = SCENARIOS.find((s) => s.name === name)!;
+            const [row] = await measure(
+              { ...config, queryModes: [] },
+              scenario,
+              config.connections[0],
+              [{ ...first, references: {} }],
+              benchUrl,
+              context,
+            );
+            return {
+              requestsPerSecond: row.service.load.requestsPerSecond,
+              cpuMicrosPerRequest: row.service.cpuMicrosPerRequest,
+            };
+          },
+        })
+      : undefined;
     const postgres = await withClient(databaseUrl, async (client) => {
       const { rows } = await client.query<{ v: string }>(
         `SELECT current_setting('server_version') AS v`,
@@ -417,6 +444,7 @@ async function main(): Promise<void> {
       '',
       referenceTable(rows, config.adapter, byRuntime),
       '',
+      ...(webhooks ? [webhooks, ''] : []),
       ...rssLines,
     ].join('\n');
     writeFileSync(join(WORK_DIR, `bench-${databaseName.slice(6)}.md`), `${report}\n`);

@@ -127,9 +127,12 @@ async function addMonth(client: ClientBase, month: Date): Promise<void> {
     `CREATE TABLE ${name} PARTITION OF records FOR VALUES FROM ('${from}') TO ('${to}')`,
   );
   await client.query(`INSERT INTO ${name} SELECT * FROM moving_records`);
+  // Events that move are not news: the webhook fan-out must not send them again.
+  await client.query('ALTER TABLE record_events DISABLE TRIGGER webhook_fan_out');
   await client.query(
     `INSERT INTO record_events OVERRIDING SYSTEM VALUE SELECT * FROM moving_events`,
   );
+  await client.query('ALTER TABLE record_events ENABLE TRIGGER webhook_fan_out');
 }
 
 /** Adds every missing monthly partition from this month to `monthsAhead` ahead; their names. */

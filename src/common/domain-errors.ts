@@ -7,7 +7,12 @@ export abstract class DomainError extends Error {
 }
 
 export type DomainErrorCode =
-  'record_not_found' | 'invalid_transition' | 'idempotency_key_reused' | 'request_in_flight';
+  | 'record_not_found'
+  | 'invalid_transition'
+  | 'idempotency_key_reused'
+  | 'request_in_flight'
+  | 'webhook_not_found'
+  | 'webhook_delivery_not_found';
 
 export class RecordNotFoundError extends DomainError {
   readonly code = 'record_not_found';
@@ -34,5 +39,19 @@ export class RequestInFlightError extends DomainError {
   readonly code = 'request_in_flight';
   constructor(readonly retryAfterSeconds: number) {
     super('A request with this Idempotency-Key is still being processed; retry later');
+  }
+}
+
+export class WebhookNotFoundError extends DomainError {
+  readonly code = 'webhook_not_found';
+  constructor(readonly webhookId: string) {
+    super('Webhook endpoint not found');
+  }
+}
+
+export class WebhookDeliveryNotFoundError extends DomainError {
+  readonly code = 'webhook_delivery_not_found';
+  constructor(readonly deliveryId: string) {
+    super('Webhook delivery not found');
   }
 }

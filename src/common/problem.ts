@@ -70,6 +70,12 @@ export const PROBLEM_KINDS = {
   'cross-site-request': { status: 403, error: 'Forbidden', title: 'Cross-site request refused' },
   'record-not-found': { status: 404, error: 'NotFound', title: 'Record not found' },
   'route-not-found': { status: 404, error: 'NotFound', title: 'Route not found' },
+  'webhook-not-found': { status: 404, error: 'NotFound', title: 'Webhook endpoint not found' },
+  'webhook-delivery-not-found': {
+    status: 404,
+    error: 'NotFound',
+    title: 'Webhook delivery not found',
+  },
   'method-not-allowed': {
     status: 405,
     error: 'MethodNotAllowed',
@@ -116,6 +122,8 @@ const DOMAIN_PROBLEMS: Record<DomainErrorCode, ProblemType> = {
   invalid_transition: 'invalid-transition',
   idempotency_key_reused: 'idempotency-key-reused',
   request_in_flight: 'request-in-flight',
+  webhook_not_found: 'webhook-not-found',
+  webhook_delivery_not_found: 'webhook-delivery-not-found',
 };
 
 /** What a body over the 1 MiB limit is answered with, on either adapter. */

@@ -209,6 +209,52 @@ export class Environment {
   @IsInt()
   @Min(1000)
   IDEMPOTENCY_PURGE_INTERVAL_MS = 600000;
+
+  /** This instance posts due webhook deliveries (every instance does unless turned off). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  WEBHOOK_DELIVERY_ENABLED = true;
+
+  /** Longest wait for a receiver's answer (connect, headers and body); then the attempt failed. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(120000)
+  WEBHOOK_TIMEOUT_MS = 15000;
+
+  /** Seconds between attempts (the Standard Webhooks schedule); after the last, the delivery failed. */
+  @Transform(toList)
+  @Transform(({ value }: { value: unknown }) =>
+    Array.isArray(value) ? value.map((item) => toInteger({ value: item })) : value,
+  )
+  @IsInt({ each: true })
+  @Min(0, { each: true })
+  @Max(604800, { each: true })
+  WEBHOOK_RETRY_DELAYS: number[] = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400];
+
+  /** Allows webhook URLs on loopback, private and other non-public addresses (development, tests). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE_URLS = false;
+
+  /** 32 bytes, base64: encrypts endpoint secrets at rest (AES-256-GCM); unset: stored in clear, with a warning. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be 32 bytes in base64 (44 characters)' })
+  WEBHOOK_SECRET_KEY?: string;
+
+  /** Deliveries one instance posts at the same time. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  WEBHOOK_CONCURRENCY = 10;
+
+  /** How often an idle relay looks for due deliveries (NOTIFY wakes it sooner). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  WEBHOOK_POLL_INTERVAL_MS = 1000;
 }
 
 /** Never echoed in a configuration error. */
@@ -217,6 +263,7 @@ const SECRET_VARIABLES = new Set([
   'DATABASE_URL',
   'DATABASE_REPLICA_URLS',
   'DATABASE_MIGRATION_URL',
+  'WEBHOOK_SECRET_KEY',
 ]);
 
 export function validateEnvironment(raw: Record<string, unknown>): Environment {

@@ -5,12 +5,17 @@ import { IdempotencyKeys1764300000000 } from '../../migrations/1764300000000-ide
 import { EventOrderAndStoredResponses1764400000000 } from '../../migrations/1764400000000-event-order-and-stored-responses';
 import { TimeOrderedIds1764500000000 } from '../../migrations/1764500000000-time-ordered-ids';
 import { RecordActivity1765200000000 } from '../../migrations/1765200000000-record-activity';
+import { Webhooks1765100000000 } from '../../migrations/1765100000000-webhooks';
 import { RecordTraceparent1765400000000 } from '../../migrations/1765400000000-record-traceparent';
 import { IdempotencyKeyEntity } from '../idempotency/idempotency-key.entity';
 import { RecordActivityEntity } from '../records/record-activity.entity';
 import { RecordEventEntity } from '../records/record-event.entity';
 import { RecordEntity } from '../records/record.entity';
 import { RecordCountEntity, RecordTotalEntity } from '../reports/record-count.entity';
+import { WebhookAttemptEntity } from '../webhooks/webhook-attempt.entity';
+import { WebhookDeliveryEntity } from '../webhooks/webhook-delivery.entity';
+import { WebhookEndpointEntity } from '../webhooks/webhook-endpoint.entity';
+import { WebhookEventEntity } from '../webhooks/webhook-event.entity';
 
 export interface DatabaseSettings {
   url: string;
@@ -66,6 +71,7 @@ export const MIGRATIONS = [
   EventOrderAndStoredResponses1764400000000,
   TimeOrderedIds1764500000000,
   RecordActivity1765200000000,
+  Webhooks1765100000000,
   RecordTraceparent1765400000000,
 ];
 
@@ -77,6 +83,10 @@ export const ENTITIES = [
   RecordCountEntity,
   RecordTotalEntity,
   RecordActivityEntity,
+  WebhookEndpointEntity,
+  WebhookEventEntity,
+  WebhookDeliveryEntity,
+  WebhookAttemptEntity,
 ];
 
 export function databaseOptions(settings: DatabaseSettings): PostgresConnectionOptions {

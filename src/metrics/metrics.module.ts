@@ -5,6 +5,7 @@ import { MetricsController } from './metrics.controller';
 import { PoolMetrics } from './pool-metrics';
 import { RecordMetrics } from './record-metrics';
 import { ReplicaMetrics } from './replica-metrics';
+import { WebhookMetrics } from './webhook-metrics';
 
 /**
  * GET /metrics. One registry per application (not prom-client's global one), so
@@ -26,7 +27,8 @@ import { ReplicaMetrics } from './replica-metrics';
     PoolMetrics,
     RecordMetrics,
     ReplicaMetrics,
+    WebhookMetrics,
   ],
-  exports: [HttpMetrics, RecordMetrics],
+  exports: [HttpMetrics, RecordMetrics, WebhookMetrics],
 })
 export class MetricsModule {}

@@ -35,6 +35,15 @@ const PAGES: Record<ProblemType, PageText> = {
     remedy:
       'Check the id: take it from the `id` (or the `Location` header) of the answer that created the record, or from `GET /records`.',
   },
+  'webhook-not-found': {
+    meaning: 'No webhook endpoint has this id (a value that is not a UUID never names one).',
+    remedy:
+      'Check the id: take it from the answer that created the endpoint, or from `GET /webhooks`.',
+  },
+  'webhook-delivery-not-found': {
+    meaning: 'No webhook delivery has this id.',
+    remedy: "Take the id from the endpoint's delivery list, `GET /webhooks/{id}/deliveries`.",
+  },
   'route-not-found': {
     meaning: 'Nothing is served at this path.',
     remedy: 'Check the path against the API documentation at `/docs`.',

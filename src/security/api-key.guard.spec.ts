@@ -1,18 +1,19 @@
 import { UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { ConfigService } from '@nestjs/config';
 import { aRequest, fakeHttp } from '../../test/unit/fake-http';
 import type { Environment } from '../config/environment';
-import { ApiKeyGuard } from './api-key.guard';
+import { ApiKeyGuard, RequireApiKeyForReads } from './api-key.guard';
 import { ApiKeys } from './api-keys';
 
 const KEY_A = 'a3f1c6d2e9b84f0a9c1d2e3f4a5b6c7d';
 const KEY_B = 'key-b-0123456789';
 
 /** The guard as Nest builds it, with API_KEYS already parsed by the environment. */
-function guarded(keys: string[], request = aRequest()) {
+function guarded(keys: string[], request = aRequest(), controller?: new () => unknown) {
   const config = { get: () => keys } as unknown as ConfigService<Environment, true>;
-  const http = fakeHttp(request);
-  const guard = new ApiKeyGuard(new ApiKeys(config), http.adapterHost);
+  const http = fakeHttp(request, undefined, controller);
+  const guard = new ApiKeyGuard(new ApiKeys(config), http.adapterHost, new Reflector());
   return { http, check: () => guard.canActivate(http.context) };
 }
 
@@ -26,7 +27,24 @@ const refusal = (check: () => boolean) => {
   throw new Error('the request was let through');
 };
 
+@RequireApiKeyForReads()
+class KeyedReadsController {}
+
 describe('ApiKeyGuard', () => {
+  it('refuses a read without a key on a controller marked RequireApiKeyForReads', () => {
+    const request = aRequest({ method: 'GET' });
+    expect(refusal(guarded([KEY_A], request, KeyedReadsController).check)).toBe(
+      'An API key is required: send X-API-Key or Authorization: Bearer',
+    );
+    expect(
+      guarded(
+        [KEY_A],
+        aRequest({ method: 'GET', headers: { 'x-api-key': KEY_A } }),
+        KeyedReadsController,
+      ).check(),
+    ).toBe(true);
+  });
+
   it('lets every request through when no key is configured', () => {
     expect(guarded([]).check()).toBe(true);
   });

@@ -42,9 +42,10 @@ export class ApiKeys {
     this.digests = config.get('API_KEYS', { infer: true }).map(digest);
   }
 
-  allows(request: KeyedRequest): boolean {
+  /** `keyedReads`: the route needs a key for reads too (RequireApiKeyForReads). */
+  allows(request: KeyedRequest, keyedReads = false): boolean {
     if (this.digests.length === 0) return true;
-    if (READ_METHODS.has(String(request.method).toUpperCase())) return true;
+    if (!keyedReads && READ_METHODS.has(String(request.method).toUpperCase())) return true;
     const presented = presentedApiKey(request.headers);
     return presented !== undefined && matchesAnyKey(presented, this.digests);
   }

@@ -3,6 +3,7 @@ import { Browser, Page } from 'playwright-core';
 import request from 'supertest';
 import { resetDatabase, startTestApp, TestApp, TestConfig } from '../app';
 import { RecordSeed, seedRecord } from '../builders';
+import { WebhookReceiver } from '../webhook-receiver';
 import { launchBrowser, listen, watchForProblems } from './browser';
 
 const SCREENSHOT = join(__dirname, '..', '..', 'docs', 'console.png');
@@ -490,5 +491,70 @@ describe('Operations console with API keys, in a real browser', () => {
     await c.page.reload();
     await c.page.locator('#records-table tbody tr').first().waitFor();
     await expect(prompt.isVisible()).resolves.toBe(false);
+  });
+});
+
+describe('Operations console: the Webhooks panel, in a real browser', () => {
+  const c = useConsole({ WEBHOOK_ALLOW_PRIVATE_URLS: 'true', WEBHOOK_POLL_INTERVAL_MS: '100' });
+  const receiver = new WebhookReceiver();
+  beforeAll(async () => {
+    await receiver.start();
+  });
+  afterAll(async () => {
+    await receiver.stop();
+  });
+
+  it('lists endpoints with their last outcome, shows deliveries with errors, and redelivers', async () => {
+    const endpoint = (
+      await request(c.t.http)
+        .post('/webhooks')
+        .send({ url: receiver.url(), events: ['record.created'] })
+        .expect(201)
+    ).body as { id: string };
+    receiver.answer = () => ({ status: 410 });
+    await request(c.t.http)
+      .post('/records')
+      .send({ source: 'api', category: 'order', payload: { amount: 1 } })
+      .expect(201);
+    await receiver.receivedCount(1);
+    // The relay records the 410 (and disables the endpoint) right after the answer.
+    for (;;) {
+      const [row] = await c.t.db.query('SELECT enabled FROM webhook_endpoints WHERE id = $1', [
+        endpoint.id,
+      ]);
+      if (!row.enabled) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+
+    await c.page.goto(`${c.baseUrl}/console`);
+    const row = c.page.locator(`#webhooks-table tr[data-webhook-id="${endpoint.id}"]`);
+    await row.waitFor();
+    await expect(row.locator('.webhook-url').textContent()).resolves.toBe(receiver.url());
+    await expect(row.locator('.webhook-enabled, .webhook-disabled').textContent()).resolves.toBe(
+      'no: The receiver answered 410 Gone',
+    );
+    await expect(row.locator('.webhook-outcome').textContent()).resolves.toBe(
+      'failed (410): answered 410',
+    );
+
+    await row.getByRole('button', { name: 'Deliveries' }).click();
+    const delivery = c.page.locator('#webhook-deliveries-table tbody tr[data-delivery-id]');
+    await delivery.first().waitFor();
+    await expect(delivery.count()).resolves.toBe(1);
+    await expect(delivery.locator('.delivery-status').textContent()).resolves.toBe('failed');
+    await expect(delivery.locator('.delivery-answer').textContent()).resolves.toBe(
+      '410: answered 410',
+    );
+
+    // Redelivering a delivery of a disabled endpoint queues it; it goes once re-enabled.
+    receiver.answer = () => ({ status: 200 });
+    await delivery.getByRole('button', { name: 'Redeliver' }).click();
+    await c.page.locator('#activity li.ok', { hasText: 'Redelivery of evt_' }).waitFor();
+    await expect(delivery.locator('.delivery-status').textContent()).resolves.toBe('pending');
+    await request(c.t.http).patch(`/webhooks/${endpoint.id}`).send({ enabled: true }).expect(200);
+    await receiver.receivedCount(2);
+    expect(receiver.received[1].headers['webhook-id']).toBe(
+      receiver.received[0].headers['webhook-id'],
+    );
   });
 });

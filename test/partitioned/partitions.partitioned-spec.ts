@@ -118,6 +118,40 @@ describe('records partitioned by id range (partitioned e2e)', () => {
     }
   });
 
+  it('webhook events come with changes of partitioned records, and not again when records move partition', async () => {
+    await t.db.query(
+      `INSERT INTO webhook_endpoints (url, events, secret)
+       VALUES ('http://127.0.0.1:1/', '{record.created,record.failed}', 'plain.whsec_x')`,
+    );
+    // March 2025 has no partition yet: the record lands in the default one.
+    const id = idAt('2025-03-10T12:00:00Z', 1);
+    try {
+      await t.db.query(
+        `WITH inserted AS (
+           INSERT INTO records (id, source, category, payload) VALUES ($1, 'api', 'order', '{}') RETURNING id
+         )
+         INSERT INTO record_events (record_id, to_status, attempt) SELECT id, 'pending', 0 FROM inserted`,
+        [id],
+      );
+      expect(await partitionOf(id)).toBe('records_default');
+      await request(t.http).post(`/records/${id}/process`).expect(200);
+      const events = async () =>
+        (await t.db.query('SELECT type, record_id FROM webhook_events ORDER BY occurred_at')).map(
+          (row: { type: string }) => row.type,
+        );
+      expect(await events()).toEqual(['record.created', 'record.failed']);
+
+      expect(await extend(admin, 0, new Date('2025-03-15T00:00:00Z'))).toEqual([
+        'records_y2025m03',
+      ]);
+      expect(await partitionOf(id)).toBe('records_y2025m03');
+      expect(await events()).toEqual(['record.created', 'record.failed']);
+    } finally {
+      await dropBefore(admin, new Date('2025-04-01T00:00:00Z'));
+      await admin.query('DROP TABLE IF EXISTS records_y2025m03');
+    }
+  });
+
   it('retention deletes old records of the default partition through the triggers', async () => {
     // A random (v4) id from before the conversion lives in the default partition.
     const legacy = 'c0ffee00-1234-4abc-8def-0123456789ab';

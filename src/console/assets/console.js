@@ -633,6 +633,116 @@ async function refreshThroughput() {
 }
 
 $('#throughput-form').addEventListener('change', () => void refreshThroughput());
+// ---------------------------------------------------------------- webhooks
+// The Webhooks panel (its own block: endpoints, their recent deliveries, redeliver).
+// Every /webhooks route, reads included, needs the API key when keys are configured.
+
+const webhooks = { openId: null };
+
+async function webhookGet(path) {
+  const headers = { Accept: 'application/json' };
+  const key = storedKey();
+  if (key) headers['X-API-Key'] = key;
+  const response = await fetch(path, { headers });
+  const body = await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response, body);
+  return body;
+}
+
+const describeOutcome = (outcome) =>
+  outcome
+    ? `${outcome.status}${outcome.status_code ? ` (${outcome.status_code})` : ''}${
+        outcome.error ? `: ${outcome.error}` : ''
+      }`
+    : 'no attempt yet';
+
+async function loadWebhooks() {
+  if (keysRequired && !storedKey()) {
+    showError('#webhooks-error', new Error('Enter the API key to see the webhooks.'));
+    return;
+  }
+  let page;
+  try {
+    page = await webhookGet('/webhooks');
+  } catch (error) {
+    showError('#webhooks-error', error);
+    return;
+  }
+  showError('#webhooks-error', null);
+  const rows = page.items.map((endpoint) => {
+    const row = el('tr', undefined, { 'data-webhook-id': endpoint.id });
+    row.append(el('td', endpoint.url, { class: 'webhook-url' }));
+    row.append(el('td', endpoint.events.join(', ')));
+    row.append(
+      el(
+        'td',
+        endpoint.enabled
+          ? 'yes'
+          : `no${endpoint.disabled_reason ? `: ${endpoint.disabled_reason}` : ''}`,
+        { class: endpoint.enabled ? 'webhook-enabled' : 'webhook-disabled' },
+      ),
+    );
+    row.append(el('td', describeOutcome(endpoint.last_outcome), { class: 'webhook-outcome' }));
+    const actions = el('td');
+    const show = el('button', 'Deliveries', { type: 'button', class: 'webhook-deliveries' });
+    show.addEventListener('click', () => void showDeliveries(endpoint.id, endpoint.url));
+    actions.append(show);
+    row.append(actions);
+    return row;
+  });
+  if (rows.length === 0) {
+    rows.push(el('tr'));
+    rows[0].append(el('td', 'No webhook endpoints.', { colspan: '5' }));
+  }
+  $('#webhooks-table tbody').replaceChildren(...rows);
+}
+
+async function showDeliveries(endpointId, url) {
+  webhooks.openId = endpointId;
+  let page;
+  try {
+    page = await webhookGet(`/webhooks/${encodeURIComponent(endpointId)}/deliveries?limit=25`);
+  } catch (error) {
+    showError('#webhooks-error', error);
+    return;
+  }
+  $('#webhook-deliveries').hidden = false;
+  $('#webhook-deliveries-heading').textContent = `Deliveries to ${url}`;
+  const rows = page.items.map((delivery) => {
+    const row = el('tr', undefined, { 'data-delivery-id': delivery.id });
+    row.append(el('td', formatTime(delivery.created_at)));
+    row.append(el('td', `${delivery.event_type} (${delivery.event_id})`));
+    row.append(el('td', delivery.status, { class: `delivery-status ${delivery.status}` }));
+    row.append(el('td', delivery.attempts, { class: 'number' }));
+    const answer = [delivery.last_status_code, delivery.last_error].filter((part) => part !== null);
+    row.append(el('td', answer.length ? answer.join(': ') : '–', { class: 'delivery-answer' }));
+    row.append(el('td', formatTime(delivery.next_attempt_at)));
+    const actions = el('td');
+    const again = el('button', 'Redeliver', { type: 'button', class: 'redeliver' });
+    again.addEventListener('click', () => void redeliver(delivery.id, url));
+    actions.append(again);
+    row.append(actions);
+    return row;
+  });
+  if (rows.length === 0) {
+    rows.push(el('tr'));
+    rows[0].append(el('td', 'No deliveries yet.', { colspan: '7' }));
+  }
+  $('#webhook-deliveries-table tbody').replaceChildren(...rows);
+}
+
+async function redeliver(deliveryId, url) {
+  const result = await act(
+    'Redeliver',
+    'POST',
+    `/webhooks/deliveries/${encodeURIComponent(deliveryId)}/redeliver`,
+  );
+  if (!result) return;
+  report(`Redelivery of ${result.body.event_id} to ${url} queued.`, result.requestId);
+  await showDeliveries(webhooks.openId, url);
+}
+
+$('#webhooks-refresh').addEventListener('click', () => void loadWebhooks());
 
 // ---------------------------------------------------------------- start
 
@@ -640,6 +750,7 @@ showKeyState();
 void refreshOverview();
 void refreshThroughput();
 void loadRecords();
+void loadWebhooks();
 setInterval(() => {
   if (document.visibilityState !== 'visible') return;
   void refreshOverview();
