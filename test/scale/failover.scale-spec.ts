@@ -98,6 +98,7 @@ describe.each([
     load.start();
     let killedAt = 0;
     let promotedAt = 0;
+    let promotingAt = 0;
     try {
       await waitFor('100 acknowledged creates', () =>
         load.acknowledged >= 100 ? true : undefined,
@@ -117,6 +118,9 @@ describe.each([
       killedAt = Date.now();
       // The gap: no primary until an operator (or an HA manager) promotes the standby.
       await new Promise((wake) => setTimeout(wake, 1500));
+      // The standby takes writes a moment before `pg_ctl promote` returns: the gap ends
+      // when the promotion is asked for.
+      promotingAt = Date.now();
       await standby.promote();
       promotedAt = Date.now();
       await waitFor(
@@ -172,6 +176,7 @@ describe.each([
     const figures = await count(load, acknowledged, retried, standby, {
       replication,
       killedAt,
+      promotingAt,
       promotedAt,
     });
     const report = JSON.stringify(figures, null, 2);
@@ -215,7 +220,7 @@ async function count(
   acknowledgedBefore: Map<string, string>,
   retried: Map<string, string | undefined>,
   server: Cluster,
-  times: { replication: string; killedAt: number; promotedAt: number },
+  times: { replication: string; killedAt: number; promotingAt: number; promotedAt: number },
 ): Promise<Figures> {
   const { exchanges, health } = load;
   const acknowledged = [...acknowledgedBefore].map(([key, id]) => ({ key, id }));
@@ -263,7 +268,7 @@ async function count(
   const firstAfter = Math.min(
     ...exchanges.filter((e) => is2xx(e) && e.end > times.promotedAt).map((e) => e.end),
   );
-  const inGap = health.filter((e) => e.start > times.killedAt + 500 && e.end < times.promotedAt);
+  const inGap = health.filter((e) => e.start > times.killedAt + 500 && e.end < times.promotingAt);
   const after = health.filter((e) => e.start > firstAfter + 1000);
   return {
     replication: times.replication,
