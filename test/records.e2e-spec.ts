@@ -533,6 +533,7 @@ describe('Records API (e2e)', () => {
         '/problems',
         '/problems/{type}',
         '/records',
+        '/records/batch',
         '/records/retry',
         '/records/{id}',
         '/records/{id}/events',

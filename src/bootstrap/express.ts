@@ -9,7 +9,7 @@ import { RequestLogging } from '../common/request-logging';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { ApiKeys } from '../security/api-keys';
 import {
-  BODY_LIMIT_BYTES,
+  bodyRulesFor,
   hasContent,
   HELMET_OPTIONS,
   JSON_TYPES,
@@ -23,7 +23,12 @@ import {
  * not declared as JSON (415), not in UTF-8 (415), or over the limit (413) is refused.
  */
 function jsonBodies(apiKeys: ApiKeys) {
-  const readRaw = raw({ limit: BODY_LIMIT_BYTES, type: JSON_TYPES });
+  const readers = new Map<number, ReturnType<typeof raw>>();
+  const readerFor = (limit: number) => {
+    let reader = readers.get(limit);
+    if (!reader) readers.set(limit, (reader = raw({ limit, type: JSON_TYPES })));
+    return reader;
+  };
   return (request: Request, response: Response, next: NextFunction): void => {
     if (!hasContent(request.headers) || !apiKeys.allows(request)) return next();
     if (!typeIs(request, JSON_TYPES)) {
@@ -32,10 +37,13 @@ function jsonBodies(apiKeys: ApiKeys) {
     if (!isUtf8ContentType(request.headers['content-type'])) {
       return next(new UnsupportedMediaTypeException(UNSUPPORTED_CHARSET_MESSAGE));
     }
-    readRaw(request, response, (error?: unknown) => {
+    const rules = bodyRulesFor(request.url);
+    readerFor(rules.limit)(request, response, (error?: unknown) => {
       if (error) return next(error);
       try {
-        if (Buffer.isBuffer(request.body)) request.body = parseJsonBody(request.body);
+        if (Buffer.isBuffer(request.body)) {
+          request.body = parseJsonBody(request.body, rules.payloads);
+        }
       } catch (parseError) {
         return next(parseError);
       }

@@ -11,8 +11,9 @@ import { RequestLogging } from '../common/request-logging';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { ApiKeys } from '../security/api-keys';
 import {
-  BODY_LIMIT_BYTES,
+  bodyRulesFor,
   hasContent,
+  MAX_BODY_LIMIT_BYTES,
   HELMET_OPTIONS,
   UNSUPPORTED_CHARSET_MESSAGE,
   UNSUPPORTED_MEDIA_TYPE_MESSAGE,
@@ -40,8 +41,9 @@ function registerBodyParsers(fastify: FastifyInstance, apiKeys: ApiKeys): void {
     if (!isUtf8ContentType(request.headers['content-type'])) {
       return done(new UnsupportedMediaTypeException(UNSUPPORTED_CHARSET_MESSAGE), undefined);
     }
-    getRawBody(payload, { limit: BODY_LIMIT_BYTES, length: request.headers['content-length'] })
-      .then((raw) => done(null, raw.length === 0 ? undefined : parseJsonBody(raw)))
+    const rules = bodyRulesFor(request.url);
+    getRawBody(payload, { limit: rules.limit, length: request.headers['content-length'] })
+      .then((raw) => done(null, raw.length === 0 ? undefined : parseJsonBody(raw, rules.payloads)))
       .catch((error: Error) => done(error, undefined));
   };
   fastify.addContentTypeParser('application/json', json);
@@ -58,7 +60,8 @@ function registerBodyParsers(fastify: FastifyInstance, apiKeys: ApiKeys): void {
 /** The application on Fastify (HTTP_ADAPTER=fastify): everything Fastify-specific is here. */
 export async function createFastifyApp(module: DynamicModule): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    bodyLimit: BODY_LIMIT_BYTES,
+    // Each route's own limit is applied by the body reader (registerBodyParsers).
+    bodyLimit: MAX_BODY_LIMIT_BYTES,
     // The request logger writes the one line per request (see request-logging.ts).
     disableRequestLogging: true,
     // Fastify's request id is the service's (the client's X-Request-ID when well-formed).

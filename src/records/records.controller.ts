@@ -21,6 +21,13 @@ import {
 import { Context, RequestContext } from '../common/request-context.decorator';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { CreateRecordDto } from './dto/create-record.dto';
+import {
+  BATCH_BODY_LIMIT_BYTES,
+  BATCH_ROUTE,
+  CreateRecordsBatchDto,
+  MAX_BATCH_RECORDS,
+  RecordBatchResponse,
+} from './dto/create-records-batch.dto';
 import { ListRecordsQuery } from './dto/list-records.query';
 import { RetryFailedDto, RetryFailedResponse } from './dto/retry-failed.dto';
 import { RecordEventResponse, RecordPageResponse, RecordResponse } from './dto/record.response';
@@ -89,6 +96,27 @@ export class RecordsController {
     // Through the adapter: an Express response and a Fastify reply set headers differently.
     this.adapterHost.httpAdapter.setHeader(response, 'Location', `/records/${record.id}`);
     return record;
+  }
+
+  @Post(BATCH_ROUTE.slice('/records/'.length))
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiIdempotencyKeyHeader()
+  @ApiOperation({
+    summary: `Create 1-${MAX_BATCH_RECORDS} records at once, all or none`,
+    description:
+      'Each record is validated as `POST /records` validates one; an invalid one is named in ' +
+      'the 400 details (`records[3].payload`) and nothing is created. Every record gets its ' +
+      'creation event under this request id. One `Idempotency-Key` covers the whole batch. ' +
+      `The body may be up to ${BATCH_BODY_LIMIT_BYTES / 1024 / 1024} MiB (a single create's: ` +
+      '1 MiB); past it, 413.',
+  })
+  @ApiCreatedResponse({ type: RecordBatchResponse, headers: REPLAYED_RESPONSE_HEADER })
+  @ApiJsonBodyProblems()
+  createBatch(
+    @Body() dto: CreateRecordsBatchDto,
+    @Context() context: RequestContext,
+  ): Promise<RecordBatchResponse> {
+    return this.records.createBatch(dto, context);
   }
 
   @Post('retry')

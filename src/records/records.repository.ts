@@ -25,6 +25,28 @@ export const CREATE_RECORD: NamedStatement = {
          SELECT * FROM inserted`,
 };
 
+/**
+ * A batch of records and their creation events in one statement, whatever its size: the
+ * rows arrive as parallel arrays (unnest), so the statement text and its plan are the same
+ * for 1 record or 1000. Returned in request order (`n`); the rollup triggers, statement-level,
+ * see the whole batch once.
+ */
+export const CREATE_RECORDS: NamedStatement = {
+  name: 'create-records',
+  text: `WITH input AS (
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])
+                    WITH ORDINALITY AS i(id, source, category, payload, n)
+         ), inserted AS (
+           INSERT INTO records (id, source, category, payload)
+           SELECT id, source, category, payload FROM input ORDER BY n
+           RETURNING ${RECORD_COLUMNS}
+         ), creation AS (
+           INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, at)
+           SELECT id, NULL, status, 0, $5, created_at FROM inserted
+         )
+         SELECT inserted.* FROM inserted JOIN input USING (id) ORDER BY input.n`,
+};
+
 export const RECORD_BY_ID: NamedStatement = {
   name: 'record-by-id',
   text: `SELECT ${RECORD_COLUMNS} FROM records WHERE id = $1`,
@@ -106,6 +128,21 @@ export class RecordsRepository {
       tx,
     );
     return created;
+  }
+
+  /** Inserts every record (new time-ordered ids, in order) with its creation event, in one statement. */
+  createMany(records: NewRecord[], requestId: string, tx?: Transaction): Promise<RecordEntity[]> {
+    return this.db.query<RecordEntity>(
+      CREATE_RECORDS,
+      [
+        records.map(() => newRecordId()),
+        records.map((record) => record.source),
+        records.map((record) => record.category),
+        records.map((record) => JSON.stringify(record.payload)),
+        requestId,
+      ],
+      tx,
+    );
   }
 
   /** Not a UUID names no record: null, without asking PostgreSQL to cast it. */

@@ -5,6 +5,7 @@ import { Database, Transaction } from '../database/database';
 import { ProcessingOutcome, RecordMetrics } from '../metrics/record-metrics';
 import { RecordCountsRepository } from '../reports/record-counts.repository';
 import { CreateRecordDto } from './dto/create-record.dto';
+import { CreateRecordsBatchDto, RecordBatchResponse } from './dto/create-records-batch.dto';
 import { toCreatedRangeCriteria } from './dto/created-range.filter';
 import { ListRecordsQuery } from './dto/list-records.query';
 import { RetryFailedDto, RetryFailedResponse } from './dto/retry-failed.dto';
@@ -47,6 +48,31 @@ export class RecordsService {
       : toRecordResponse(await this.records.create(dto, context.requestId));
     this.metrics.created();
     return record;
+  }
+
+  /**
+   * The whole batch, records and creation events, in one statement: atomic by itself;
+   * with an Idempotency-Key, the stored response commits in the same transaction.
+   */
+  async createBatch(
+    dto: CreateRecordsBatchDto,
+    context: RequestContext,
+  ): Promise<RecordBatchResponse> {
+    const { idempotency } = context;
+    const created = async (tx?: Transaction): Promise<RecordBatchResponse> => ({
+      items: (await this.records.createMany(dto.records, context.requestId, tx)).map(
+        toRecordResponse,
+      ),
+    });
+    const response = idempotency
+      ? await this.db.transaction(async (tx) => {
+          const body = await created(tx);
+          await idempotency.save(tx, body);
+          return body;
+        })
+      : await created();
+    this.metrics.created(response.items.length);
+    return response;
   }
 
   async findOne(id: string): Promise<RecordResponse> {
