@@ -19,6 +19,7 @@
  * subtracts what the partition holds (grouped exactly as the triggers group) before
  * dropping it, with the table locked so no write slips in between.
  */
+import { KEYSET_AND_FAIR_CLAIM_INDEXES } from '../../migrations/1765300000000-keyset-and-fair-claim-indexes';
 import { Client, ClientBase } from 'pg';
 
 const PARTITION_NAME = /^records_y(\d{4})m(\d{2})$/;
@@ -50,8 +51,9 @@ const ROLLUP_TRIGGERS = [
      FOR EACH STATEMENT EXECUTE FUNCTION record_counts_on_truncate()`,
 ];
 
-/** The secondary indexes, as migration 1764100000000 creates them. */
+/** The secondary indexes, as migrations 1764100000000 and 1765300000000 create them. */
 const INDEXES = [
+  ...KEYSET_AND_FAIR_CLAIM_INDEXES,
   `CREATE INDEX records_status_category_created_idx ON records (status, category, created_at, id)`,
   `CREATE INDEX records_created_idx ON records (created_at, id) INCLUDE (status, category, source)`,
   `CREATE INDEX records_pending_idx ON records (created_at, id) WHERE status = 'pending'`,

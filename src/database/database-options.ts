@@ -4,6 +4,7 @@ import { RecordCounts1764200000000 } from '../../migrations/1764200000000-record
 import { IdempotencyKeys1764300000000 } from '../../migrations/1764300000000-idempotency-keys';
 import { EventOrderAndStoredResponses1764400000000 } from '../../migrations/1764400000000-event-order-and-stored-responses';
 import { TimeOrderedIds1764500000000 } from '../../migrations/1764500000000-time-ordered-ids';
+import { KeysetAndFairClaimIndexes1765300000000 } from '../../migrations/1765300000000-keyset-and-fair-claim-indexes';
 import { IdempotencyKeyEntity } from '../idempotency/idempotency-key.entity';
 import { RecordEventEntity } from '../records/record-event.entity';
 import { RecordEntity } from '../records/record.entity';
@@ -62,6 +63,7 @@ export const MIGRATIONS = [
   IdempotencyKeys1764300000000,
   EventOrderAndStoredResponses1764400000000,
   TimeOrderedIds1764500000000,
+  KeysetAndFairClaimIndexes1765300000000,
 ];
 
 /** Every entity: the schema the migrations build, described for TypeORM (never synchronized). */

@@ -61,6 +61,25 @@ const ApiJsonBodyProblems = () =>
     'idempotency-key-reused',
   );
 
+/** The URL of the page after `query`'s: the same filters, sort and limit, and the cursor. */
+function nextPageUrl(query: ListRecordsQuery, cursor: string): string {
+  const params = new URLSearchParams();
+  const kept = {
+    status: query.status,
+    category: query.category,
+    source: query.source,
+    created_after: query.created_after,
+    created_before: query.created_before,
+    sort_by: query.sort_by,
+    sort_order: query.sort_order,
+    limit: String(query.limit),
+  };
+  for (const [name, value] of Object.entries(kept))
+    if (value !== undefined) params.set(name, value);
+  params.set('cursor', cursor);
+  return `/records?${params.toString()}`;
+}
+
 @ApiTags('records')
 @ApiRequestIdHeader()
 @ApiProblems('service-unavailable')
@@ -140,11 +159,37 @@ export class RecordsController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List records, filtered, sorted and paged (ties broken by id)' })
-  @ApiOkResponse({ type: RecordPageResponse })
+  @ApiOperation({
+    summary: 'List records, filtered, sorted and paged (ties broken by id)',
+    description:
+      'Paged by `offset`, or by `cursor`: every page carries `next_cursor` (null on the last) ' +
+      'and, when more items follow, a `Link: <...>; rel="next"` header with the next page\'s URL. ' +
+      'Walking the cursors visits every matching record once, even while records are written.',
+  })
+  @ApiOkResponse({
+    type: RecordPageResponse,
+    headers: {
+      Link: {
+        description: 'RFC 8288: `</records?...&cursor=...>; rel="next"` when more items follow.',
+        required: false,
+        schema: { type: 'string' },
+      },
+    },
+  })
   @ApiProblems('validation-error', 'malformed-request')
-  list(@Query() query: ListRecordsQuery): Promise<RecordPageResponse> {
-    return this.records.list(query);
+  async list(
+    @Query() query: ListRecordsQuery,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<RecordPageResponse> {
+    const page = await this.records.list(query);
+    if (page.next_cursor !== null) {
+      this.adapterHost.httpAdapter.setHeader(
+        response,
+        'Link',
+        `<${nextPageUrl(query, page.next_cursor)}>; rel="next"`,
+      );
+    }
+    return page;
   }
 
   @Get(':id')

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Conditions } from '../database/conditions';
 import { Database, NamedStatement, Transaction } from '../database/database';
+import type { CursorKey } from './record-cursor';
 import { RecordEventEntity } from './record-event.entity';
 import { newRecordId } from './record-id';
 import { RecordEntity } from './record.entity';
@@ -113,7 +114,12 @@ export interface RecordListQuery extends RecordFilter {
   sortOrder: 'asc' | 'desc';
   limit: number;
   offset: number;
+  /** Keyset paging: only the rows after this one in the requested order. */
+  after?: CursorKey;
 }
+
+/** A listed row, with its sort value as text: exact (microseconds for created_at), for a cursor. */
+export type ListedRecord = RecordEntity & { sort_key: string };
 
 /** Every statement on records and record_events. */
 @Injectable()
@@ -208,18 +214,30 @@ export class RecordsRepository {
     return this.db.read<RecordEventEntity>(RECORD_EVENTS, [recordId]);
   }
 
-  /** One page (from a read replica when there is one); ties broken by id, so pages never overlap or skip. */
-  list(query: RecordListQuery): Promise<RecordEntity[]> {
+  /**
+   * One page (from a read replica when there is one); ties broken by id, so pages never
+   * overlap or skip. After a cursor, a row comparison on (sort column, id), which the
+   * (column, id) indexes answer by seeking: the same cost at any depth.
+   */
+  list(query: RecordListQuery): Promise<ListedRecord[]> {
+    const { text, params } = this.listStatement(query);
+    return this.db.read<ListedRecord>({ text }, params);
+  }
+
+  /** The statement list() runs (also for EXPLAIN in the tests). */
+  listStatement(query: RecordListQuery): { text: string; params: unknown[] } {
     const where = this.conditions(query);
+    const sort = SORT_COLUMNS[query.sortBy];
     const direction = query.sortOrder === 'asc' ? 'ASC' : 'DESC';
-    return this.db.read<RecordEntity>(
-      {
-        text: `SELECT ${RECORD_COLUMNS} FROM records ${where.sql}
-              ORDER BY ${SORT_COLUMNS[query.sortBy]} ${direction}, id ${direction}
-              LIMIT ${where.param(query.limit)} OFFSET ${where.param(query.offset)}`,
-      },
-      where.params,
-    );
+    if (query.after) {
+      const value = `${where.param(query.after.value)}::${sort.type}`;
+      const id = `${where.param(query.after.id)}::uuid`;
+      where.raw(`(${sort.column}, id) ${direction === 'ASC' ? '>' : '<'} (${value}, ${id})`);
+    }
+    const text = `SELECT ${RECORD_COLUMNS}, ${sort.key} AS sort_key FROM records ${where.sql}
+              ORDER BY ${sort.column} ${direction}, id ${direction}
+              LIMIT ${where.param(query.limit)} OFFSET ${where.param(query.offset)}`;
+    return { text, params: where.params };
   }
 
   /** How many records match, counted (the rollups cannot answer a time window); from a replica when there is one. */
@@ -250,9 +268,14 @@ export const whereFilter = (conditions: Conditions, filter: RecordFilter): Condi
     .where('category', '=', filter.category)
     .where('source', '=', filter.source);
 
+/** Each sort: its column, its type, and its value as exact text (for a cursor). */
 const SORT_COLUMNS = {
-  created_at: 'created_at',
-  status: 'status',
-  category: 'category',
-  source: 'source',
+  created_at: {
+    column: 'created_at',
+    type: 'timestamptz',
+    key: `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+  },
+  status: { column: 'status', type: 'text', key: 'status' },
+  category: { column: 'category', type: 'text', key: 'category' },
+  source: { column: 'source', type: 'text', key: 'source' },
 } as const;

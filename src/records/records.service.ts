@@ -1,5 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InvalidTransitionError, RecordNotFoundError } from '../common/domain-errors';
+import { RequestValidationError } from '../common/problem';
+import { Environment } from '../config/environment';
 import { RequestContext } from '../common/request-context.decorator';
 import { Database, Transaction } from '../database/database';
 import { ProcessingOutcome, RecordMetrics } from '../metrics/record-metrics';
@@ -17,6 +20,7 @@ import {
   toRecordResponse,
 } from './dto/record.response';
 import { RecordEntity } from './record.entity';
+import { CursorKey, RecordCursors } from './record-cursor';
 import { decide, RecordAction } from './record-status';
 import { RecordClaimFilter, RecordsRepository } from './records.repository';
 import { RuleSet } from './rules/rule-set';
@@ -31,7 +35,12 @@ export class RecordsService {
     private readonly counts: RecordCountsRepository,
     @Inject(RULE_SET) private readonly ruleSet: RuleSet,
     private readonly metrics: RecordMetrics,
-  ) {}
+    config: ConfigService<Environment, true>,
+  ) {
+    this.cursors = new RecordCursors(config.get('CURSOR_SECRET', { infer: true }));
+  }
+
+  private readonly cursors: RecordCursors;
 
   /**
    * Inserts the record and its creation event in one statement; with an
@@ -81,22 +90,58 @@ export class RecordsService {
     return toRecordResponse(record);
   }
 
+  /**
+   * A page by offset or after a cursor, with the cursor of the next page when more items
+   * follow (one row more than the page is read to know). A cursor is bound to the
+   * filters and the sort (RecordCursors).
+   */
   async list(query: ListRecordsQuery): Promise<RecordPageResponse> {
     const filter = { ...toCreatedRangeCriteria(query), status: query.status };
+    const binding = RecordCursors.binding([
+      filter.status ?? null,
+      filter.category ?? null,
+      filter.source ?? null,
+      filter.createdFrom?.toISOString() ?? null,
+      filter.createdBefore?.toISOString() ?? null,
+      query.sort_by,
+      query.sort_order,
+    ]);
+    let after: CursorKey | undefined;
+    if (query.cursor !== undefined) {
+      if (query.offset !== 0) {
+        throw new RequestValidationError([
+          { field: 'cursor', message: 'cursor cannot be combined with a non-zero offset' },
+        ]);
+      }
+      after = this.cursors.decode(query.cursor, binding);
+    }
     // Without a time window the total comes from the rollups, which do not grow
     // with the table; with one, it is counted.
     const timeWindow = filter.createdFrom !== undefined || filter.createdBefore !== undefined;
-    const [items, total] = await Promise.all([
+    const [rows, total] = await Promise.all([
       this.records.list({
         ...filter,
         sortBy: query.sort_by,
         sortOrder: query.sort_order,
-        limit: query.limit,
+        limit: query.limit + 1,
         offset: query.offset,
+        after,
       }),
       timeWindow ? this.records.count(filter) : this.counts.total(filter),
     ]);
-    return { items: items.map(toRecordResponse), total, limit: query.limit, offset: query.offset };
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    const next_cursor =
+      rows.length > query.limit
+        ? this.cursors.encode({ value: last.sort_key, id: last.id }, binding)
+        : null;
+    return {
+      items: page.map(toRecordResponse),
+      total,
+      limit: query.limit,
+      offset: query.offset,
+      next_cursor,
+    };
   }
 
   async events(id: string): Promise<RecordEventResponse[]> {
