@@ -81,6 +81,66 @@ export const APPLY_TRANSITION: NamedStatement = {
          SELECT * FROM updated`,
 };
 
+/**
+ * The worker's claim, fair between sources: each source with pending records (found by a
+ * skip scan of records_pending_source_idx, one probe per source) gives its oldest records,
+ * at most its share of the batch while other sources wait (`$2` > 0 caps the share), all of
+ * it when it waits alone; the batch is then the oldest of those. Locked FOR UPDATE SKIP
+ * LOCKED, as claim() locks.
+ */
+export const CLAIM_PENDING_FAIRLY: NamedStatement = {
+  name: 'claim-pending-fairly',
+  text: `WITH RECURSIVE sources AS (
+           (SELECT source FROM records WHERE status = 'pending' ORDER BY source LIMIT 1)
+           UNION ALL
+           SELECT (SELECT r.source FROM records r
+                    WHERE r.status = 'pending' AND r.source > s.source
+                    ORDER BY r.source LIMIT 1)
+             FROM sources s WHERE s.source IS NOT NULL
+         ), waiting AS (
+           SELECT source, count(*) OVER () AS n FROM sources WHERE source IS NOT NULL
+         )
+         SELECT claimed.* FROM waiting w
+         CROSS JOIN LATERAL (
+           SELECT ${RECORD_COLUMNS} FROM records r
+            WHERE r.status = 'pending' AND r.source = w.source
+            ORDER BY r.created_at, r.id
+            LIMIT CASE WHEN w.n = 1 THEN $1::int
+                       ELSE least(CASE WHEN $2::int > 0 THEN $2::int ELSE $1::int END,
+                                  ceil($1::numeric / w.n)::int) END
+            FOR UPDATE SKIP LOCKED
+         ) AS claimed
+         ORDER BY claimed.created_at, claimed.id
+         LIMIT $1::int`,
+};
+
+/**
+ * Many transitions of records locked in this transaction, each with its event, in one
+ * statement: the outcomes (decided in Node by the pure rules) arrive as parallel arrays.
+ * As in APPLY_TRANSITION, each row's status is restated (`from_status`), times are taken
+ * after the locks were granted, and the event's attempt is the record's count after it.
+ */
+export const APPLY_TRANSITIONS: NamedStatement = {
+  name: 'apply-transitions',
+  text: `WITH input AS (
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::numeric[],
+                                $6::text[], $7::int[])
+                    AS i(record_id, from_status, to_status, outcome, outcome_score, reason, step)
+         ), updated AS (
+           UPDATE records
+              SET status = i.to_status, classification = i.outcome, score = i.outcome_score,
+                  error = i.reason, attempts = attempts + i.step, updated_at = t.at,
+                  processed_at = CASE WHEN i.to_status = 'pending' THEN NULL ELSE t.at END
+             FROM input AS i, (SELECT clock_timestamp() AS at) AS t
+            WHERE id = i.record_id AND status = i.from_status
+           RETURNING ${RECORD_COLUMNS}, i.from_status
+         ), event AS (
+           INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, error, at)
+           SELECT id, from_status, status, attempts, $8, error, updated_at FROM updated
+         )
+         SELECT ${RECORD_COLUMNS} FROM updated ORDER BY created_at, id`,
+};
+
 export const RECORD_EVENTS: NamedStatement = {
   name: 'record-events',
   text: `SELECT id, record_id, from_status, to_status, at, request_id, error
@@ -181,6 +241,41 @@ export class RecordsRepository {
               FOR UPDATE SKIP LOCKED`,
       },
       where.params,
+      tx,
+    );
+  }
+
+  /** The worker's batch, fair between sources (see CLAIM_PENDING_FAIRLY), locked until `tx` ends. */
+  claimPendingFairly(
+    limit: number,
+    maxPerSource: number,
+    tx: Transaction,
+  ): Promise<RecordEntity[]> {
+    return this.db.query<RecordEntity>(CLAIM_PENDING_FAIRLY, [limit, maxPerSource], tx);
+  }
+
+  /**
+   * Writes each transition of records locked in `tx`, with its event, in one statement;
+   * the records changed (one not in its `from` status is left out), oldest first.
+   */
+  async applyTransitions(
+    changes: { record: RecordEntity; transition: Transition }[],
+    requestId: string,
+    tx: Transaction,
+  ): Promise<RecordEntity[]> {
+    if (changes.length === 0) return [];
+    return this.db.query<RecordEntity>(
+      APPLY_TRANSITIONS,
+      [
+        changes.map(({ record }) => record.id),
+        changes.map(({ record }) => record.status),
+        changes.map(({ transition }) => transition.status),
+        changes.map(({ transition }) => transition.classification),
+        changes.map(({ transition }) => transition.score),
+        changes.map(({ transition }) => transition.error),
+        changes.map(({ transition }) => transition.attempt),
+        requestId,
+      ],
       tx,
     );
   }

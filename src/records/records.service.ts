@@ -191,13 +191,24 @@ export class RecordsService {
   }
 
   /**
-   * The worker's batch: claims up to `limit` pending records (SKIP LOCKED, so
-   * workers on every instance share the queue) and processes each as above, in
-   * one transaction.
+   * The worker's batch, set-based: one claim (pending records, fair between sources, SKIP
+   * LOCKED so workers on every instance share the queue), the pure rules in Node, then one
+   * statement writing every outcome with its event, in one transaction. Exactly once as a
+   * single process is: the claim holds each row's lock until the commit, and the write
+   * restates each row's status.
    */
-  async processPendingBatch(limit: number, context: RequestContext): Promise<number> {
-    const updated = await this.db.transaction((tx) =>
-      this.transitionClaimed({ status: 'pending' }, 'process', limit, context, tx),
+  async processPendingBatch(
+    limit: number,
+    context: RequestContext,
+    maxPerSource = 0,
+  ): Promise<number> {
+    const updated = await this.db.transaction(async (tx) =>
+      this.transitionAll(
+        await this.records.claimPendingFairly(limit, maxPerSource, tx),
+        'process',
+        context,
+        tx,
+      ),
     );
     for (const record of updated) this.metrics.processed(record.status as ProcessingOutcome);
     return updated.length;
@@ -232,18 +243,20 @@ export class RecordsService {
     context: RequestContext,
     tx: Transaction,
   ): Promise<RecordEntity[]> {
-    const done: RecordEntity[] = [];
-    for (const claimed of await this.records.claim(filter, limit, tx)) {
-      const decision = decide(claimed, action, this.ruleSet);
-      if (!decision.allowed) continue;
-      const updated = await this.records.applyTransition(
-        claimed,
-        decision.transition,
-        context.requestId,
-        tx,
-      );
-      if (updated) done.push(updated);
-    }
-    return done;
+    return this.transitionAll(await this.records.claim(filter, limit, tx), action, context, tx);
+  }
+
+  /** Decides `action` for each claimed record (pure rules), and writes them all in one statement. */
+  private transitionAll(
+    claimed: RecordEntity[],
+    action: RecordAction,
+    context: RequestContext,
+    tx: Transaction,
+  ): Promise<RecordEntity[]> {
+    const changes = claimed.flatMap((record) => {
+      const decision = decide(record, action, this.ruleSet);
+      return decision.allowed ? [{ record, transition: decision.transition }] : [];
+    });
+    return this.records.applyTransitions(changes, context.requestId, tx);
   }
 }
