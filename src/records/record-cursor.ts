@@ -17,6 +17,27 @@ export interface CursorKey {
 export class RecordCursors {
   constructor(private readonly secret: string) {}
 
+  /** What a list cursor is bound to: the filters (instants parsed) and the sort. */
+  static listBinding(query: {
+    status?: string;
+    category?: string;
+    source?: string;
+    createdFrom?: Date;
+    createdBefore?: Date;
+    sortBy: string;
+    sortOrder: string;
+  }): string {
+    return RecordCursors.binding([
+      query.status ?? null,
+      query.category ?? null,
+      query.source ?? null,
+      query.createdFrom?.toISOString() ?? null,
+      query.createdBefore?.toISOString() ?? null,
+      query.sortBy,
+      query.sortOrder,
+    ]);
+  }
+
   /** A digest of what a cursor is bound to: any JSON-able description of the query. */
   static binding(query: unknown): string {
     return createHash('sha256').update(JSON.stringify(query)).digest('base64url').slice(0, 22);

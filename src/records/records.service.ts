@@ -97,15 +97,11 @@ export class RecordsService {
    */
   async list(query: ListRecordsQuery): Promise<RecordPageResponse> {
     const filter = { ...toCreatedRangeCriteria(query), status: query.status };
-    const binding = RecordCursors.binding([
-      filter.status ?? null,
-      filter.category ?? null,
-      filter.source ?? null,
-      filter.createdFrom?.toISOString() ?? null,
-      filter.createdBefore?.toISOString() ?? null,
-      query.sort_by,
-      query.sort_order,
-    ]);
+    const binding = RecordCursors.listBinding({
+      ...filter,
+      sortBy: query.sort_by,
+      sortOrder: query.sort_order,
+    });
     let after: CursorKey | undefined;
     if (query.cursor !== undefined) {
       if (query.offset !== 0) {
