@@ -153,7 +153,16 @@ export async function convert(
     await client.query(
       'ALTER TABLE records_unpartitioned RENAME CONSTRAINT records_pkey TO records_unpartitioned_pkey',
     );
-    for (const index of ['status_category_created', 'created', 'pending']) {
+    for (const index of [
+      'status_category_created',
+      'created',
+      'pending',
+      'status_id',
+      'category_id',
+      'source_id',
+      'category_created',
+      'pending_source',
+    ]) {
       await client.query(
         `ALTER INDEX records_${index}_idx RENAME TO records_unpartitioned_${index}_idx`,
       );
