@@ -1,3 +1,5 @@
+// First of all: the tracing SDK, when enabled, must be in place before http, pg and Nest load.
+import { stopTracing } from './tracing';
 import { ConfigService } from '@nestjs/config';
 import { Logger } from 'nestjs-pino';
 import { createApp, listen } from './app.setup';
@@ -59,6 +61,8 @@ async function bootstrap(): Promise<void> {
       );
       exit(1);
     }
+    // The spans still queued go out (bounded by OTEL_BSP_EXPORT_TIMEOUT, and the timer above).
+    await stopTracing();
     logger.log('stopped', 'Shutdown');
     exit(0);
   };

@@ -58,7 +58,7 @@ export async function seedRecord(t: TestApp, seed: RecordSeed = {}): Promise<Rec
   const records = t.app.get(RecordsRepository);
   const database = t.app.get(Database);
   const { source = 'api', category = 'order', payload = {} } = seed;
-  let record = await records.create({ source, category, payload }, 'req_seeded_record_0001');
+  let record = await records.create({ source, category, payload }, 'req_seeded_record_0001', null);
   if (seed.created_at) {
     [record] = await database.query<RecordEntity>(
       {

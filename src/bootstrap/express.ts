@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import typeIs from 'type-is';
 import { isUtf8ContentType, parseJsonBody } from '../common/json-body';
 import { RequestLogging } from '../common/request-logging';
+import { tracingMiddleware, tracingStarted } from '../common/tracing';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { ApiKeys } from '../security/api-keys';
 import {
@@ -78,6 +79,7 @@ export async function createExpressApp(module: DynamicModule): Promise<NestExpre
   // answered and logged with it; then the metrics, so every answer (errors from the parser,
   // guards and filter included) is counted.
   app.use(app.get(RequestLogging).middleware(routeTemplate));
+  if (tracingStarted()) app.use(tracingMiddleware(routeTemplate));
   app.use(app.get(HttpMetrics).middleware(routeTemplate));
   app.use(helmet(HELMET_OPTIONS));
   app.use(jsonBodies(app.get(ApiKeys)));

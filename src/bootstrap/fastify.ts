@@ -8,6 +8,7 @@ import getRawBody from 'raw-body';
 import { isUtf8ContentType, parseJsonBody } from '../common/json-body';
 import { REQUEST_ID_HEADER, requestIdOf } from '../common/request-id';
 import { RequestLogging } from '../common/request-logging';
+import { tracingMiddleware, tracingStarted } from '../common/tracing';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { ApiKeys } from '../security/api-keys';
 import {
@@ -106,6 +107,7 @@ export async function createFastifyApp(module: DynamicModule): Promise<NestFasti
 
   // The same middleware, in the same order, as on Express (see express.ts).
   app.use(logging.middleware(routeTemplate));
+  if (tracingStarted()) app.use(tracingMiddleware(routeTemplate));
   app.use(app.get(HttpMetrics).middleware(routeTemplate));
   app.use(helmet(HELMET_OPTIONS));
   return app;

@@ -4,46 +4,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { DestinationStream, Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Environment } from '../config/environment';
+import { loggedUrl } from './logged-url';
 import { requestIdOf } from './request-id';
+import { traceLogFields, tracingStarted } from './tracing';
 
 /** Where the service logs (its level is LOG_LEVEL); tests pass their own destination in. */
 export interface LoggingOptions {
   /** Where the JSON lines go; stdout, written asynchronously, when absent. */
   destination?: DestinationStream;
-}
-
-export const REDACTED = '[redacted]';
-
-/** Query parameter names that may carry a credential (`api_key`, `token`, `X-API-Key`, ...). */
-const SECRET_PARAMETER = /key|token|secret|passw|auth|sig|session|cookie|credential/i;
-
-function decodedName(raw: string): string {
-  try {
-    return decodeURIComponent(raw.replaceAll('+', ' '));
-  } catch {
-    return raw;
-  }
-}
-
-/**
- * The URL as logged: the path as sent, and the query string with the value of every
- * parameter whose name could carry a credential replaced by `[redacted]`. A client that
- * sends its key as `?api_key=...` (the service reads keys from headers only) does not
- * find it in the logs.
- */
-export function loggedUrl(url: string | undefined): string {
-  if (url === undefined) return '';
-  const query = url.indexOf('?');
-  if (query === -1) return url;
-  const parameters = url
-    .slice(query + 1)
-    .split('&')
-    .map((parameter) => {
-      const equals = parameter.indexOf('=');
-      const name = equals === -1 ? parameter : parameter.slice(0, equals);
-      return SECRET_PARAMETER.test(decodedName(name)) ? `${name}=${REDACTED}` : parameter;
-    });
-  return `${url.slice(0, query)}?${parameters.join('&')}`;
 }
 
 /** The route template a request matched (adapter-specific), undefined when none did. */
@@ -66,7 +34,11 @@ export class RequestLogging {
 
   constructor(level: string, destination?: DestinationStream) {
     this.destination = destination ?? pino.destination({ dest: 1, sync: false });
-    this.root = pino({ level }, this.destination);
+    // With tracing on, every line names the span it was written in (trace_id, span_id).
+    this.root = pino(
+      { level, mixin: tracingStarted() ? traceLogFields : undefined },
+      this.destination,
+    );
   }
 
   /**

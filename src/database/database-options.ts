@@ -5,6 +5,7 @@ import { IdempotencyKeys1764300000000 } from '../../migrations/1764300000000-ide
 import { EventOrderAndStoredResponses1764400000000 } from '../../migrations/1764400000000-event-order-and-stored-responses';
 import { TimeOrderedIds1764500000000 } from '../../migrations/1764500000000-time-ordered-ids';
 import { KeysetAndFairClaimIndexes1765300000000 } from '../../migrations/1765300000000-keyset-and-fair-claim-indexes';
+import { RecordTraceparent1765400000000 } from '../../migrations/1765400000000-record-traceparent';
 import { IdempotencyKeyEntity } from '../idempotency/idempotency-key.entity';
 import { RecordEventEntity } from '../records/record-event.entity';
 import { RecordEntity } from '../records/record.entity';
@@ -64,6 +65,7 @@ export const MIGRATIONS = [
   EventOrderAndStoredResponses1764400000000,
   TimeOrderedIds1764500000000,
   KeysetAndFairClaimIndexes1765300000000,
+  RecordTraceparent1765400000000,
 ];
 
 /** Every entity: the schema the migrations build, described for TypeORM (never synchronized). */

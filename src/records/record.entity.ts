@@ -68,4 +68,11 @@ export class RecordEntity {
 
   @Column({ type: 'integer', default: 0 })
   attempts: number;
+
+  /**
+   * The W3C trace context of the creating request (tracing on), null otherwise. Only
+   * the worker's claim reads it (for its span's links): absent from other statements' rows.
+   */
+  @Column({ type: 'text', nullable: true })
+  traceparent?: string | null;
 }

@@ -13,11 +13,14 @@ export const RECORD_COLUMNS = `id, created_at, updated_at, processed_at, status,
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The record (its id made by the service: newRecordId) and its creation event, in one statement. */
+/**
+ * The record (its id made by the service: newRecordId) and its creation event, in one
+ * statement; $6 is the creating request's trace context (null when tracing is off).
+ */
 export const CREATE_RECORD: NamedStatement = {
   name: 'create-record',
   text: `WITH inserted AS (
-           INSERT INTO records (id, source, category, payload) VALUES ($1, $2, $3, $4)
+           INSERT INTO records (id, source, category, payload, traceparent) VALUES ($1, $2, $3, $4, $6)
            RETURNING ${RECORD_COLUMNS}
          ), creation AS (
            INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, at)
@@ -38,8 +41,8 @@ export const CREATE_RECORDS: NamedStatement = {
            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])
                     WITH ORDINALITY AS i(id, source, category, payload, n)
          ), inserted AS (
-           INSERT INTO records (id, source, category, payload)
-           SELECT id, source, category, payload FROM input ORDER BY n
+           INSERT INTO records (id, source, category, payload, traceparent)
+           SELECT id, source, category, payload, $6 FROM input ORDER BY n
            RETURNING ${RECORD_COLUMNS}
          ), creation AS (
            INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, at)
@@ -102,7 +105,7 @@ export const CLAIM_PENDING_FAIRLY: NamedStatement = {
          )
          SELECT claimed.* FROM waiting w
          CROSS JOIN LATERAL (
-           SELECT ${RECORD_COLUMNS} FROM records r
+           SELECT ${RECORD_COLUMNS}, traceparent FROM records r
             WHERE r.status = 'pending' AND r.source = w.source
             ORDER BY r.created_at, r.id
             LIMIT CASE WHEN w.n = 1 THEN $1::int
@@ -186,18 +189,41 @@ export type ListedRecord = RecordEntity & { sort_key: string };
 export class RecordsRepository {
   constructor(private readonly db: Database) {}
 
-  /** Inserts the record, under a new time-ordered id, with its creation event (caused by `requestId`). */
-  async create(record: NewRecord, requestId: string, tx?: Transaction): Promise<RecordEntity> {
+  /**
+   * Inserts the record, under a new time-ordered id, with its creation event (caused by
+   * `requestId`, whose trace context is `traceparent` when tracing is on).
+   */
+  async create(
+    record: NewRecord,
+    requestId: string,
+    traceparent: string | null,
+    tx?: Transaction,
+  ): Promise<RecordEntity> {
     const [created] = await this.db.query<RecordEntity>(
       CREATE_RECORD,
-      [newRecordId(), record.source, record.category, JSON.stringify(record.payload), requestId],
+      [
+        newRecordId(),
+        record.source,
+        record.category,
+        JSON.stringify(record.payload),
+        requestId,
+        traceparent,
+      ],
       tx,
     );
     return created;
   }
 
-  /** Inserts every record (new time-ordered ids, in order) with its creation event, in one statement. */
-  createMany(records: NewRecord[], requestId: string, tx?: Transaction): Promise<RecordEntity[]> {
+  /**
+   * Inserts every record (new time-ordered ids, in order) with its creation event, in one
+   * statement; `traceparent` as for create().
+   */
+  createMany(
+    records: NewRecord[],
+    requestId: string,
+    traceparent: string | null,
+    tx?: Transaction,
+  ): Promise<RecordEntity[]> {
     return this.db.query<RecordEntity>(
       CREATE_RECORDS,
       [
@@ -206,6 +232,7 @@ export class RecordsRepository {
         records.map((record) => record.category),
         records.map((record) => JSON.stringify(record.payload)),
         requestId,
+        traceparent,
       ],
       tx,
     );
@@ -230,13 +257,14 @@ export class RecordsRepository {
    * worker's pending batch and bulk retry's failed records. SKIP LOCKED lets any number
    * of claimers (on any instance) share the rows without waiting: rows another
    * transaction holds are passed over, so none is claimed twice, and a single
-   * process/retry waits at most for one row lock.
+   * process/retry waits at most for one row lock. Each row also carries the record's
+   * `traceparent` (what the worker's span links to).
    */
   claim(filter: RecordClaimFilter, limit: number, tx: Transaction): Promise<RecordEntity[]> {
     const where = this.conditions(filter);
     return this.db.query<RecordEntity>(
       {
-        text: `SELECT ${RECORD_COLUMNS} FROM records ${where.sql}
+        text: `SELECT ${RECORD_COLUMNS}, traceparent FROM records ${where.sql}
               ORDER BY created_at, id LIMIT ${where.param(limit)}
               FOR UPDATE SKIP LOCKED`,
       },

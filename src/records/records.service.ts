@@ -4,6 +4,7 @@ import { InvalidTransitionError, RecordNotFoundError } from '../common/domain-er
 import { RequestValidationError } from '../common/problem';
 import { Environment } from '../config/environment';
 import { RequestContext } from '../common/request-context.decorator';
+import { BatchScope, currentTraceparent } from '../common/tracing';
 import { Database, Transaction } from '../database/database';
 import { ProcessingOutcome, RecordMetrics } from '../metrics/record-metrics';
 import { RecordCountsRepository } from '../reports/record-counts.repository';
@@ -43,18 +44,22 @@ export class RecordsService {
   private readonly cursors: RecordCursors;
 
   /**
-   * Inserts the record and its creation event in one statement; with an
-   * Idempotency-Key, the stored response commits in the same transaction.
+   * Inserts the record and its creation event in one statement (with the request's trace
+   * context when tracing is on); with an Idempotency-Key, the stored response commits in
+   * the same transaction.
    */
   async create(dto: CreateRecordDto, context: RequestContext): Promise<RecordResponse> {
     const { idempotency } = context;
+    const traceparent = currentTraceparent();
     const record = idempotency
       ? await this.db.transaction(async (tx) => {
-          const response = toRecordResponse(await this.records.create(dto, context.requestId, tx));
+          const response = toRecordResponse(
+            await this.records.create(dto, context.requestId, traceparent, tx),
+          );
           await idempotency.save(tx, response);
           return response;
         })
-      : toRecordResponse(await this.records.create(dto, context.requestId));
+      : toRecordResponse(await this.records.create(dto, context.requestId, traceparent));
     this.metrics.created();
     return record;
   }
@@ -68,8 +73,9 @@ export class RecordsService {
     context: RequestContext,
   ): Promise<RecordBatchResponse> {
     const { idempotency } = context;
+    const traceparent = currentTraceparent();
     const created = async (tx?: Transaction): Promise<RecordBatchResponse> => ({
-      items: (await this.records.createMany(dto.records, context.requestId, tx)).map(
+      items: (await this.records.createMany(dto.records, context.requestId, traceparent, tx)).map(
         toRecordResponse,
       ),
     });
@@ -191,12 +197,13 @@ export class RecordsService {
    * LOCKED so workers on every instance share the queue), the pure rules in Node, then one
    * statement writing every outcome with its event, in one transaction. Exactly once as a
    * single process is: the claim holds each row's lock until the commit, and the write
-   * restates each row's status.
+   * restates each row's status. `scope` (tracing) wraps the processing of a non-empty claim.
    */
   async processPendingBatch(
     limit: number,
     context: RequestContext,
     maxPerSource = 0,
+    scope?: BatchScope,
   ): Promise<number> {
     const updated = await this.db.transaction(async (tx) =>
       this.transitionAll(
@@ -204,6 +211,7 @@ export class RecordsService {
         'process',
         context,
         tx,
+        scope,
       ),
     );
     for (const record of updated) this.metrics.processed(record.status as ProcessingOutcome);
@@ -242,17 +250,24 @@ export class RecordsService {
     return this.transitionAll(await this.records.claim(filter, limit, tx), action, context, tx);
   }
 
-  /** Decides `action` for each claimed record (pure rules), and writes them all in one statement. */
+  /**
+   * Decides `action` for each claimed record (pure rules), and writes them all in one
+   * statement; `scope` (tracing) wraps the processing of a non-empty claim.
+   */
   private transitionAll(
     claimed: RecordEntity[],
     action: RecordAction,
     context: RequestContext,
     tx: Transaction,
+    scope?: BatchScope,
   ): Promise<RecordEntity[]> {
-    const changes = claimed.flatMap((record) => {
-      const decision = decide(record, action, this.ruleSet);
-      return decision.allowed ? [{ record, transition: decision.transition }] : [];
-    });
-    return this.records.applyTransitions(changes, context.requestId, tx);
+    const apply = () => {
+      const changes = claimed.flatMap((record) => {
+        const decision = decide(record, action, this.ruleSet);
+        return decision.allowed ? [{ record, transition: decision.transition }] : [];
+      });
+      return this.records.applyTransitions(changes, context.requestId, tx);
+    };
+    return scope ? scope.around(claimed, apply) : apply();
   }
 }

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { PinoLogger } from 'nestjs-pino';
 import { Environment } from '../config/environment';
 import { newRequestId } from '../common/request-id';
+import { BatchTrace, outsideAnyTrace, tracingStarted } from '../common/tracing';
 import { RecordsService } from './records.service';
 
 /**
@@ -28,7 +29,8 @@ export class RecordsWorker implements OnApplicationBootstrap, BeforeApplicationS
     if (!this.config.get('WORKER_ENABLED', { infer: true })) return;
     this.running = true;
     const concurrency = this.config.get('WORKER_CONCURRENCY', { infer: true });
-    this.loops = Array.from({ length: concurrency }, () => this.run());
+    // Polls belong to no request's trace; a batch that claims records makes its own span.
+    this.loops = Array.from({ length: concurrency }, () => outsideAnyTrace(() => this.run()));
     this.logger.info({ concurrency }, 'worker started');
   }
 
@@ -47,14 +49,19 @@ export class RecordsWorker implements OnApplicationBootstrap, BeforeApplicationS
     const maxPerSource = this.config.get('WORKER_MAX_PER_SOURCE', { infer: true });
     while (this.running) {
       let claimed = 0;
+      const requestId = `worker_${newRequestId()}`;
+      const batch = tracingStarted() ? new BatchTrace('records', requestId) : undefined;
       try {
         claimed = await this.records.processPendingBatch(
           batchSize,
-          { requestId: `worker_${newRequestId()}` },
+          { requestId },
           maxPerSource,
+          batch,
         );
+        batch?.end();
       } catch (error) {
-        this.logger.warn({ err: error }, 'worker batch failed; will retry');
+        batch?.end(error);
+        this.logger.warn({ err: error, ...batch?.logFields() }, 'worker batch failed; will retry');
       }
       // A full batch means more may be waiting: go again at once.
       if (claimed < batchSize) await this.sleep(idleMs);
