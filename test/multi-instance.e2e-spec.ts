@@ -89,11 +89,12 @@ describe('Several instances (e2e)', () => {
     expect(attempts.rows).toEqual([{ attempts: 1 }]);
   });
 
-  it('with the worker on in both instances, 1,000 pending records all end processed, each exactly once', async () => {
+  it('with the worker on in both instances (2 batches in flight each), 1,000 pending records from 2 sources all end processed, each exactly once', async () => {
     await db.query(
       `WITH inserted AS (
          INSERT INTO records (source, category, payload)
-         SELECT 'bulk', 'order', jsonb_build_object('amount', n) FROM generate_series(1, 1000) AS n
+         SELECT CASE WHEN n % 3 = 0 THEN 'other' ELSE 'bulk' END, 'order', jsonb_build_object('amount', n)
+           FROM generate_series(1, 1000) AS n
          RETURNING id, created_at
        )
        INSERT INTO record_events (record_id, from_status, to_status, attempt, at)
@@ -103,6 +104,7 @@ describe('Several instances (e2e)', () => {
       WORKER_ENABLED: 'true',
       WORKER_BATCH_SIZE: '25',
       WORKER_POLL_INTERVAL_MS: '50',
+      WORKER_CONCURRENCY: '2',
     };
     instances = await Promise.all([startService(worker), startService(worker)]);
 
@@ -121,6 +123,10 @@ describe('Several instances (e2e)', () => {
       `SELECT status, count(*)::int AS n FROM records GROUP BY status`,
     );
     expect(statuses.rows).toEqual([{ status: 'processed', n: 1000 }]);
+    const totals = await db.query(
+      `SELECT status, sum(n)::int AS n FROM record_totals GROUP BY status HAVING sum(n) <> 0`,
+    );
+    expect(totals.rows).toEqual([{ status: 'processed', n: 1000 }]);
   });
 
   it('delivers every webhook event of 1,000 records created in one statement and processed by both workers, from both relays', async () => {

@@ -344,7 +344,13 @@ describe('Records API (e2e)', () => {
         { created_at: '2026-01-02T00:00:00Z' },
       ]);
       const response = await request(t.http).get('/records').expect(200);
-      expect(response.body).toEqual({ items: expect.any(Array), total: 3, limit: 50, offset: 0 });
+      expect(response.body).toEqual({
+        items: expect.any(Array),
+        total: 3,
+        limit: 50,
+        offset: 0,
+        next_cursor: null,
+      });
       expect(response.body.items.map((item: { created_at: string }) => item.created_at)).toEqual([
         '2026-01-03T00:00:00.000Z',
         '2026-01-02T00:00:00.000Z',
@@ -533,6 +539,7 @@ describe('Records API (e2e)', () => {
         '/problems',
         '/problems/{type}',
         '/records',
+        '/records/batch',
         '/records/retry',
         '/records/{id}',
         '/records/{id}/events',

@@ -20,6 +20,7 @@
  * dropping it, with the table locked so no write slips in between; its events are
  * deleted through record_events' triggers, which subtract them from record_activity.
  */
+import { KEYSET_AND_FAIR_CLAIM_INDEXES } from '../../migrations/1765300000000-keyset-and-fair-claim-indexes';
 import { Client, ClientBase } from 'pg';
 import { ACTIVITY_RECORDS_TRIGGERS } from '../../migrations/1765200000000-record-activity';
 
@@ -56,8 +57,9 @@ const ROLLUP_TRIGGERS = [
   ...ACTIVITY_RECORDS_TRIGGERS,
 ];
 
-/** The secondary indexes, as migration 1764100000000 creates them. */
+/** The secondary indexes, as migrations 1764100000000 and 1765300000000 create them. */
 const INDEXES = [
+  ...KEYSET_AND_FAIR_CLAIM_INDEXES,
   `CREATE INDEX records_status_category_created_idx ON records (status, category, created_at, id)`,
   `CREATE INDEX records_created_idx ON records (created_at, id) INCLUDE (status, category, source)`,
   `CREATE INDEX records_pending_idx ON records (created_at, id) WHERE status = 'pending'`,
@@ -165,7 +167,16 @@ export async function convert(
     await client.query(
       'ALTER TABLE records_unpartitioned RENAME CONSTRAINT records_pkey TO records_unpartitioned_pkey',
     );
-    for (const index of ['status_category_created', 'created', 'pending']) {
+    for (const index of [
+      'status_category_created',
+      'created',
+      'pending',
+      'status_id',
+      'category_id',
+      'source_id',
+      'category_created',
+      'pending_source',
+    ]) {
       await client.query(
         `ALTER INDEX records_${index}_idx RENAME TO records_unpartitioned_${index}_idx`,
       );

@@ -9,7 +9,7 @@ import { tracingMiddleware, tracingStarted } from '../common/tracing';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { ApiKeys } from '../security/api-keys';
 import { RateLimit } from '../security/rate-limit';
-import { BODY_LIMIT_BYTES, hasContent, HELMET_OPTIONS, JSON_TYPES } from './http-rules';
+import { bodyRulesFor, hasContent, HELMET_OPTIONS, JSON_TYPES } from './http-rules';
 import { requestGate } from './request-gate';
 
 /**
@@ -19,14 +19,22 @@ import { requestGate } from './request-gate';
  * Fastify ignores them; a body over the limit is refused (413).
  */
 function jsonBodies(apiKeys: ApiKeys) {
-  const readRaw = raw({ limit: BODY_LIMIT_BYTES, type: JSON_TYPES, inflate: false });
+  const readers = new Map<number, ReturnType<typeof raw>>();
+  const readerFor = (limit: number) => {
+    let reader = readers.get(limit);
+    if (!reader) readers.set(limit, (reader = raw({ limit, type: JSON_TYPES, inflate: false })));
+    return reader;
+  };
   return (request: Request, response: Response, next: NextFunction): void => {
     if (request.method === 'GET' || request.method === 'HEAD') return next();
     if (!hasContent(request.headers) || !apiKeys.allows(request)) return next();
-    readRaw(request, response, (error?: unknown) => {
+    const rules = bodyRulesFor(request.url);
+    readerFor(rules.limit)(request, response, (error?: unknown) => {
       if (error) return next(error);
       try {
-        if (Buffer.isBuffer(request.body)) request.body = parseJsonBody(request.body);
+        if (Buffer.isBuffer(request.body)) {
+          request.body = parseJsonBody(request.body, rules.payloads);
+        }
       } catch (parseError) {
         return next(parseError);
       }

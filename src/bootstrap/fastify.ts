@@ -13,8 +13,9 @@ import { HttpMetrics } from '../metrics/http-metrics';
 import { ApiKeys } from '../security/api-keys';
 import { RateLimit } from '../security/rate-limit';
 import {
-  BODY_LIMIT_BYTES,
+  bodyRulesFor,
   hasContent,
+  MAX_BODY_LIMIT_BYTES,
   HELMET_OPTIONS,
   UNSUPPORTED_MEDIA_TYPE_MESSAGE,
 } from './http-rules';
@@ -39,8 +40,9 @@ function registerBodyParsers(fastify: FastifyInstance, apiKeys: ApiKeys): void {
   fastify.removeAllContentTypeParsers();
   const json = (request: FastifyRequest, payload: IncomingMessage, done: Done) => {
     if (!apiKeys.allows(request.raw)) return done(null, undefined);
-    getRawBody(payload, { limit: BODY_LIMIT_BYTES, length: request.headers['content-length'] })
-      .then((raw) => done(null, parseJsonBody(raw)))
+    const rules = bodyRulesFor(request.url);
+    getRawBody(payload, { limit: rules.limit, length: request.headers['content-length'] })
+      .then((raw) => done(null, parseJsonBody(raw, rules.payloads)))
       .catch((error: Error) => done(error, undefined));
   };
   fastify.addContentTypeParser('application/json', json);
@@ -57,7 +59,8 @@ function registerBodyParsers(fastify: FastifyInstance, apiKeys: ApiKeys): void {
 /** The application on Fastify (HTTP_ADAPTER=fastify): everything Fastify-specific is here. */
 export async function createFastifyApp(module: DynamicModule): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    bodyLimit: BODY_LIMIT_BYTES,
+    // Each route's own limit is applied by the body reader (registerBodyParsers).
+    bodyLimit: MAX_BODY_LIMIT_BYTES,
     // The request logger writes the one line per request (see request-logging.ts). Set on
     // a LogController: the top-level disableRequestLogging writes a plain-text
     // deprecation warning (FSTDEP023) to stderr at start-up.

@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { HelmetOptions } from 'helmet';
+import type { PayloadPlace } from '../common/json-body';
+import { BATCH_BODY_LIMIT_BYTES, BATCH_ROUTE } from '../records/dto/create-records-batch.dto';
 
 /**
  * What both adapters enforce the same way (express.ts, fastify.ts): the body limit,
@@ -8,6 +10,27 @@ import type { HelmetOptions } from 'helmet';
 
 /** Largest request body: 1 MiB (answered 413 above it). */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** The largest body any route takes (what an adapter's own limit must allow). */
+export const MAX_BODY_LIMIT_BYTES = Math.max(BODY_LIMIT_BYTES, BATCH_BODY_LIMIT_BYTES);
+
+/** How a request's body is read: its limit, and where its payloads are. */
+export interface BodyRules {
+  limit: number;
+  payloads: PayloadPlace;
+}
+
+const BATCH_BODY: BodyRules = { limit: BATCH_BODY_LIMIT_BYTES, payloads: 'items' };
+const SINGLE_BODY: BodyRules = { limit: BODY_LIMIT_BYTES, payloads: 'top' };
+
+/**
+ * The rules for a request URL (read before routing), matched as the routers match:
+ * case-insensitive, with or without a trailing slash, the query aside.
+ */
+export function bodyRulesFor(url: string | undefined): BodyRules {
+  const path = (url ?? '').split('?')[0].toLowerCase().replace(/\/+$/, '');
+  return path === BATCH_ROUTE ? BATCH_BODY : SINGLE_BODY;
+}
 
 /** Bodies of these types are JSON; any other body is refused with 415. */
 export const JSON_TYPES = ['application/json', 'application/*+json'];

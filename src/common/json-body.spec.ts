@@ -199,4 +199,26 @@ describe('isUtf8ContentType', () => {
   ])('%s: %s', (header, expected) => {
     expect(isUtf8ContentType(header)).toBe(expected);
   });
+
+  describe('a batch body (payloads in items)', () => {
+    const deep = (levels: number): string => (levels === 0 ? '1' : `{"a":${deep(levels - 1)}}`);
+    const batchOf = (payload: string) => `{"records":[{"payload":{}},{"payload":${payload}}]}`;
+
+    it('reads payloads 32 levels deep inside the items', () => {
+      expect(parseJsonBody(batchOf(deep(32)), 'items')).toEqual(JSON.parse(batchOf(deep(32))));
+    });
+
+    it('names the item whose payload is too deep', () => {
+      expect(() => parseJsonBody(batchOf(deep(33)), 'items')).toThrow(
+        expect.objectContaining({
+          details: [
+            {
+              field: 'records[1].payload',
+              message: 'records[1].payload must be at most 32 levels deep',
+            },
+          ],
+        }),
+      );
+    });
+  });
 });

@@ -10,6 +10,16 @@ import { MAX_PAYLOAD_DEPTH } from './storable-json';
  */
 export const MAX_BODY_DEPTH = MAX_PAYLOAD_DEPTH + 1;
 
+/**
+ * Where a body holds its payloads: at the top (`{"payload"}`: one level inside), or in the
+ * items of an array (`{"records": [{"payload"}]}`: a batch, three levels inside). The depth
+ * allowed is the payload's limit below that place, and a payload too deep is named by its
+ * place (`payload`, `records[3].payload`).
+ */
+export type PayloadPlace = 'top' | 'items';
+
+const PLACE_DEPTH: Record<PayloadPlace, number> = { top: 1, items: 3 };
+
 export const NOT_JSON = 'Request body is not valid JSON';
 export const NOT_UTF8 = 'Request body is not valid UTF-8';
 
@@ -38,7 +48,7 @@ export function isUtf8ContentType(header: string | undefined): boolean {
  * Objects are built as JSON.parse builds them: `__proto__` is an own key like any other,
  * and the last of duplicate keys wins. An empty body is `{}`; a UTF-8 BOM is skipped.
  */
-export function parseJsonBody(raw: Buffer | string): unknown {
+export function parseJsonBody(raw: Buffer | string, place: PayloadPlace = 'top'): unknown {
   let text: string;
   if (typeof raw === 'string') {
     text = raw;
@@ -47,7 +57,7 @@ export function parseJsonBody(raw: Buffer | string): unknown {
     text = raw.toString('utf8');
   }
   if (text.length === 0) return {};
-  return new JsonReader(text).document();
+  return new JsonReader(text, PLACE_DEPTH[place]).document();
 }
 
 /**
@@ -140,8 +150,14 @@ function keepsExactly(literal: string, value: number): boolean {
 class JsonReader {
   private at = 0;
   private readonly path: Segment[] = [];
+  private readonly maxDepth: number;
 
-  constructor(private readonly text: string) {
+  /** `payloadAt`: how many levels inside the body a payload is (see PayloadPlace). */
+  constructor(
+    private readonly text: string,
+    private readonly payloadAt: number,
+  ) {
+    this.maxDepth = MAX_PAYLOAD_DEPTH + payloadAt;
     if (text.charCodeAt(0) === BOM) this.at = 1;
   }
 
@@ -188,17 +204,20 @@ class JsonReader {
   }
 
   private tooDeep(): never {
-    const [top] = this.path;
-    const field = top === undefined || typeof top === 'number' ? 'body' : top;
+    // The place of the payload that is too deep (`payload`, `records[3].payload`), when
+    // the path starts with a key; else the body as a whole.
+    const head = this.path.slice(0, this.payloadAt);
+    const field =
+      head.length === this.payloadAt && typeof head[0] === 'string' ? fieldName(head) : 'body';
     const message =
       field === 'body'
-        ? `request body must be at most ${MAX_BODY_DEPTH} levels deep`
-        : `${field} must be at most ${MAX_BODY_DEPTH - 1} levels deep`;
+        ? `request body must be at most ${this.maxDepth} levels deep`
+        : `${field} must be at most ${MAX_PAYLOAD_DEPTH} levels deep`;
     throw new RequestValidationError([{ field, message }]);
   }
 
   private object(depth: number): Record<string, unknown> {
-    if (depth > MAX_BODY_DEPTH) this.tooDeep();
+    if (depth > this.maxDepth) this.tooDeep();
     this.at++;
     const object: Record<string, unknown> = {};
     this.skipWhitespace();
@@ -235,7 +254,7 @@ class JsonReader {
   }
 
   private array(depth: number): unknown[] {
-    if (depth > MAX_BODY_DEPTH) this.tooDeep();
+    if (depth > this.maxDepth) this.tooDeep();
     this.at++;
     const array: unknown[] = [];
     this.skipWhitespace();

@@ -21,16 +21,51 @@ export const IsOmittable = (): PropertyDecorator =>
 
 export const notNullMessage = (field: string): string => `${field} must not be null`;
 
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
 const hasPayload = (value: unknown): value is { payload: unknown } =>
-  value !== null &&
-  typeof value === 'object' &&
-  !Array.isArray(value) &&
-  Object.hasOwn(value, 'payload');
+  isObject(value) && Object.hasOwn(value, 'payload');
+
+/** The objects of a body that carry a payload: the body itself, or each item of its `records`. */
+function payloadHolders(value: unknown): { payload: unknown }[] {
+  if (hasPayload(value)) return [value];
+  if (isObject(value) && Array.isArray(value.records)) return value.records.filter(hasPayload);
+  return [];
+}
 
 /**
- * class-transformer, except that a body's `payload` is handed over as parsed:
- * it is opaque JSON, and walking it would rebuild it (keys such as "constructor"
- * even make class-transformer throw).
+ * Takes the payloads out of a body (a record, or a batch's records), runs `work` on what is
+ * left, and puts them back where they were: a payload is opaque JSON, never walked.
+ */
+function withoutPayloads<T>(value: unknown, work: () => T): T {
+  const holders = payloadHolders(value);
+  const payloads = holders.map((holder) => holder.payload);
+  for (const holder of holders) delete (holder as { payload?: unknown }).payload;
+  try {
+    return work();
+  } finally {
+    holders.forEach((holder, i) => (holder.payload = payloads[i]));
+  }
+}
+
+/** The same payloads, from a transformed body, back on the instance built from it. */
+function restorePayloads(plain: unknown, instance: unknown): void {
+  if (hasPayload(plain)) {
+    (instance as { payload: unknown }).payload = plain.payload;
+  } else if (isObject(plain) && Array.isArray(plain.records) && isObject(instance)) {
+    const items = instance.records;
+    if (!Array.isArray(items)) return;
+    plain.records.forEach((item, i) => {
+      if (hasPayload(item) && isObject(items[i])) items[i].payload = item.payload;
+    });
+  }
+}
+
+/**
+ * class-transformer, except that a body's `payload` (or each batch item's) is handed over
+ * as parsed: it is opaque JSON, and walking it would rebuild it (keys such as
+ * "constructor" even make class-transformer throw).
  */
 const payloadPreservingTransformer: TransformerPackage = {
   plainToInstance: <T>(
@@ -38,16 +73,21 @@ const payloadPreservingTransformer: TransformerPackage = {
     value: unknown,
     options?: ClassTransformOptions,
   ) => {
-    if (!hasPayload(value)) return plainToInstance(metatype, value, options);
-    const { payload, ...rest } = value;
-    return Object.assign(plainToInstance(metatype, rest, options) as object, { payload }) as T;
+    const instance = withoutPayloads(value, () => plainToInstance(metatype, value, options));
+    restorePayloads(value, instance);
+    return instance;
   },
   classToPlain: instanceToPlain,
 };
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
+    // An array item is named as in JSON paths: records[3].payload.
+    const field = !parent
+      ? error.property
+      : /^\d+$/.test(error.property)
+        ? `${parent}[${error.property}]`
+        : `${parent}.${error.property}`;
     // No field takes null: one message for it, whichever rule noticed first.
     if (error.value === null) return [{ field, message: notNullMessage(field) }];
     const own = Object.values(error.constraints ?? {}).map((message) => ({ field, message }));
@@ -93,14 +133,6 @@ export class AppValidationPipe extends ValidationPipe {
    * silently change what is stored); the rest of the body is stripped as usual.
    */
   protected override stripProtoKeys(value: unknown): void {
-    if (hasPayload(value)) {
-      const body: { payload?: unknown } = value;
-      const { payload } = body;
-      delete body.payload;
-      super.stripProtoKeys(body);
-      body.payload = payload;
-      return;
-    }
-    super.stripProtoKeys(value);
+    withoutPayloads(value, () => super.stripProtoKeys(value));
   }
 }

@@ -9,6 +9,7 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
   validateSync,
 } from 'class-validator';
 
@@ -149,6 +150,32 @@ export class Environment {
   @Min(10)
   WORKER_POLL_INTERVAL_MS = 500;
 
+  /** Batches in flight at once per instance (each its own transaction). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(16)
+  WORKER_CONCURRENCY = 1;
+
+  /**
+   * Fairness: the most records of one source a batch takes while other sources wait
+   * (0: an equal share of the batch for each waiting source). A source waiting alone
+   * still fills the batch.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(1000)
+  WORKER_MAX_PER_SOURCE = 0;
+
+  /**
+   * The key that signs list cursors (HMAC-SHA256), so a cursor the service did not make
+   * is refused. Every instance must share it; set a long random one in production.
+   */
+  @IsString()
+  @MinLength(16)
+  CURSOR_SECRET = 'workflow-service-default-cursor-key';
+
   /** Longest wait for a request's headers, then 408 and the connection closed. */
   @Transform(toInteger)
   @IsInt()
@@ -260,6 +287,7 @@ export class Environment {
 /** Never echoed in a configuration error. */
 const SECRET_VARIABLES = new Set([
   'API_KEYS',
+  'CURSOR_SECRET',
   'DATABASE_URL',
   'DATABASE_REPLICA_URLS',
   'DATABASE_MIGRATION_URL',

@@ -15,6 +15,12 @@ export class Conditions {
     return this;
   }
 
+  /** Adds a clause built by the repository (its parameters through param()); never user input. */
+  raw(clause: string): this {
+    this.clauses.push(clause);
+    return this;
+  }
+
   /** A placeholder for one more parameter. */
   param(value: unknown): string {
     return `$${this.params.push(value)}`;

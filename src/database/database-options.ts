@@ -6,6 +6,7 @@ import { EventOrderAndStoredResponses1764400000000 } from '../../migrations/1764
 import { TimeOrderedIds1764500000000 } from '../../migrations/1764500000000-time-ordered-ids';
 import { RecordActivity1765200000000 } from '../../migrations/1765200000000-record-activity';
 import { Webhooks1765100000000 } from '../../migrations/1765100000000-webhooks';
+import { KeysetAndFairClaimIndexes1765300000000 } from '../../migrations/1765300000000-keyset-and-fair-claim-indexes';
 import { RecordTraceparent1765400000000 } from '../../migrations/1765400000000-record-traceparent';
 import { IdempotencyKeyEntity } from '../idempotency/idempotency-key.entity';
 import { RecordActivityEntity } from '../records/record-activity.entity';
@@ -72,6 +73,7 @@ export const MIGRATIONS = [
   TimeOrderedIds1764500000000,
   RecordActivity1765200000000,
   Webhooks1765100000000,
+  KeysetAndFairClaimIndexes1765300000000,
   RecordTraceparent1765400000000,
 ];
 

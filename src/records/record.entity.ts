@@ -19,6 +19,13 @@ import type { RecordStatus } from './record-status';
 // TypeORM cannot express INCLUDE: kept as the migration builds it.
 @Index('records_created_idx', { synchronize: false })
 @Index('records_pending_idx', ['created_at', 'id'], { where: `status = 'pending'` })
+@Index('records_status_id_idx', ['status', 'id'])
+@Index('records_category_id_idx', ['category', 'id'])
+@Index('records_source_id_idx', ['source', 'id'])
+@Index('records_category_created_idx', ['category', 'created_at', 'id'])
+@Index('records_pending_source_idx', ['source', 'created_at', 'id'], {
+  where: `status = 'pending'`,
+})
 export class RecordEntity {
   // A UUIDv7: made by the service (newRecordId) or by the column default.
   @PrimaryColumn({

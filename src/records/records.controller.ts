@@ -22,6 +22,13 @@ import { Context, RequestContext } from '../common/request-context.decorator';
 import { READ_SOURCE_RESPONSE_HEADER, ReadSourceInterceptor } from '../database/read-source';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 import { CreateRecordDto } from './dto/create-record.dto';
+import {
+  BATCH_BODY_LIMIT_BYTES,
+  BATCH_ROUTE,
+  CreateRecordsBatchDto,
+  MAX_BATCH_RECORDS,
+  RecordBatchResponse,
+} from './dto/create-records-batch.dto';
 import { ListRecordsQuery } from './dto/list-records.query';
 import { RetryFailedDto, RetryFailedResponse } from './dto/retry-failed.dto';
 import { RecordEventResponse, RecordPageResponse, RecordResponse } from './dto/record.response';
@@ -57,6 +64,25 @@ const ApiJsonBodyProblems = () =>
     'request-in-flight',
     'idempotency-key-reused',
   );
+
+/** The URL of the page after `query`'s: the same filters, sort and limit, and the cursor. */
+function nextPageUrl(query: ListRecordsQuery, cursor: string): string {
+  const params = new URLSearchParams();
+  const kept = {
+    status: query.status,
+    category: query.category,
+    source: query.source,
+    created_after: query.created_after,
+    created_before: query.created_before,
+    sort_by: query.sort_by,
+    sort_order: query.sort_order,
+    limit: String(query.limit),
+  };
+  for (const [name, value] of Object.entries(kept))
+    if (value !== undefined) params.set(name, value);
+  params.set('cursor', cursor);
+  return `/records?${params.toString()}`;
+}
 
 @ApiTags('records')
 @ApiRequestIdHeader()
@@ -95,6 +121,27 @@ export class RecordsController {
     return record;
   }
 
+  @Post(BATCH_ROUTE.slice('/records/'.length))
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiIdempotencyKeyHeader()
+  @ApiOperation({
+    summary: `Create 1-${MAX_BATCH_RECORDS} records at once, all or none`,
+    description:
+      'Each record is validated as `POST /records` validates one; an invalid one is named in ' +
+      'the 400 details (`records[3].payload`) and nothing is created. Every record gets its ' +
+      'creation event under this request id. One `Idempotency-Key` covers the whole batch. ' +
+      `The body may be up to ${BATCH_BODY_LIMIT_BYTES / 1024 / 1024} MiB (a single create's: ` +
+      '1 MiB); past it, 413.',
+  })
+  @ApiCreatedResponse({ type: RecordBatchResponse, headers: REPLAYED_RESPONSE_HEADER })
+  @ApiJsonBodyProblems()
+  createBatch(
+    @Body() dto: CreateRecordsBatchDto,
+    @Context() context: RequestContext,
+  ): Promise<RecordBatchResponse> {
+    return this.records.createBatch(dto, context);
+  }
+
   @Post('retry')
   @HttpCode(200)
   @UseInterceptors(IdempotencyInterceptor)
@@ -117,11 +164,38 @@ export class RecordsController {
 
   @Get()
   @UseInterceptors(ReadSourceInterceptor)
-  @ApiOperation({ summary: 'List records, filtered, sorted and paged (ties broken by id)' })
-  @ApiOkResponse({ type: RecordPageResponse, headers: READ_SOURCE_RESPONSE_HEADER })
+  @ApiOperation({
+    summary: 'List records, filtered, sorted and paged (ties broken by id)',
+    description:
+      'Paged by `offset`, or by `cursor`: every page carries `next_cursor` (null on the last) ' +
+      'and, when more items follow, a `Link: <...>; rel="next"` header with the next page\'s URL. ' +
+      'Walking the cursors visits every matching record once, even while records are written.',
+  })
+  @ApiOkResponse({
+    type: RecordPageResponse,
+    headers: {
+      ...READ_SOURCE_RESPONSE_HEADER,
+      Link: {
+        description: 'RFC 8288: `</records?...&cursor=...>; rel="next"` when more items follow.',
+        required: false,
+        schema: { type: 'string' },
+      },
+    },
+  })
   @ApiProblems('validation-error', 'malformed-request')
-  list(@Query() query: ListRecordsQuery): Promise<RecordPageResponse> {
-    return this.records.list(query);
+  async list(
+    @Query() query: ListRecordsQuery,
+    @Res({ passthrough: true }) response: unknown,
+  ): Promise<RecordPageResponse> {
+    const page = await this.records.list(query);
+    if (page.next_cursor !== null) {
+      this.adapterHost.httpAdapter.setHeader(
+        response,
+        'Link',
+        `<${nextPageUrl(query, page.next_cursor)}>; rel="next"`,
+      );
+    }
+    return page;
   }
 
   @Get(':id')

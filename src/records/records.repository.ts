@@ -3,6 +3,7 @@ import { RequestValidationError } from '../common/problem';
 import { MAX_STORED_PAYLOAD_BYTES, STORED_PAYLOAD_TOO_LARGE } from '../common/storable-json';
 import { Conditions } from '../database/conditions';
 import { Database, NamedStatement, Transaction } from '../database/database';
+import type { CursorKey } from './record-cursor';
 import { RecordEventEntity } from './record-event.entity';
 import { newRecordId } from './record-id';
 import { RecordEntity } from './record.entity';
@@ -32,6 +33,32 @@ export const CREATE_RECORD: NamedStatement = {
            SELECT id, NULL, status, 0, $5, created_at FROM inserted
          )
          SELECT * FROM inserted`,
+};
+
+/**
+ * A batch of records and their creation events in one statement, whatever its size: the
+ * rows arrive as parallel arrays (unnest), so the statement text and its plan are the same
+ * for 1 record or 1000. Returned in request order (`n`); the rollup triggers, statement-level,
+ * see the whole batch once.
+ */
+export const CREATE_RECORDS: NamedStatement = {
+  name: 'create-records',
+  text: `WITH input AS (
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[])
+                    WITH ORDINALITY AS i(id, source, category, payload, n)
+         ), inserted AS (
+           INSERT INTO records (id, source, category, payload, traceparent)
+           SELECT id, source, category, payload, $6 FROM input
+            -- As for one record: nothing is inserted when any payload prints too large.
+            WHERE NOT EXISTS (SELECT 1 FROM input
+                               WHERE octet_length(payload::text) > ${MAX_STORED_PAYLOAD_BYTES})
+            ORDER BY n
+           RETURNING ${RECORD_COLUMNS}
+         ), creation AS (
+           INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, at)
+           SELECT id, NULL, status, 0, $5, created_at FROM inserted
+         )
+         SELECT inserted.* FROM inserted JOIN input USING (id) ORDER BY input.n`,
 };
 
 export const RECORD_BY_ID: NamedStatement = {
@@ -67,6 +94,66 @@ export const APPLY_TRANSITION: NamedStatement = {
          SELECT * FROM updated`,
 };
 
+/**
+ * The worker's claim, fair between sources: each source with pending records (found by a
+ * skip scan of records_pending_source_idx, one probe per source) gives its oldest records,
+ * at most its share of the batch while other sources wait (`$2` > 0 caps the share), all of
+ * it when it waits alone; the batch is then the oldest of those. Locked FOR UPDATE SKIP
+ * LOCKED, as claim() locks.
+ */
+export const CLAIM_PENDING_FAIRLY: NamedStatement = {
+  name: 'claim-pending-fairly',
+  text: `WITH RECURSIVE sources AS (
+           (SELECT source FROM records WHERE status = 'pending' ORDER BY source LIMIT 1)
+           UNION ALL
+           SELECT (SELECT r.source FROM records r
+                    WHERE r.status = 'pending' AND r.source > s.source
+                    ORDER BY r.source LIMIT 1)
+             FROM sources s WHERE s.source IS NOT NULL
+         ), waiting AS (
+           SELECT source, count(*) OVER () AS n FROM sources WHERE source IS NOT NULL
+         )
+         SELECT claimed.* FROM waiting w
+         CROSS JOIN LATERAL (
+           SELECT ${RECORD_COLUMNS}, traceparent FROM records r
+            WHERE r.status = 'pending' AND r.source = w.source
+            ORDER BY r.created_at, r.id
+            LIMIT CASE WHEN w.n = 1 THEN $1::int
+                       ELSE least(CASE WHEN $2::int > 0 THEN $2::int ELSE $1::int END,
+                                  ceil($1::numeric / w.n)::int) END
+            FOR UPDATE SKIP LOCKED
+         ) AS claimed
+         ORDER BY claimed.created_at, claimed.id
+         LIMIT $1::int`,
+};
+
+/**
+ * Many transitions of records locked in this transaction, each with its event, in one
+ * statement: the outcomes (decided in Node by the pure rules) arrive as parallel arrays.
+ * As in APPLY_TRANSITION, each row's status is restated (`from_status`), times are taken
+ * after the locks were granted, and the event's attempt is the record's count after it.
+ */
+export const APPLY_TRANSITIONS: NamedStatement = {
+  name: 'apply-transitions',
+  text: `WITH input AS (
+           SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::numeric[],
+                                $6::text[], $7::int[])
+                    AS i(record_id, from_status, to_status, outcome, outcome_score, reason, step)
+         ), updated AS (
+           UPDATE records
+              SET status = i.to_status, classification = i.outcome, score = i.outcome_score,
+                  error = i.reason, attempts = attempts + i.step, updated_at = t.at,
+                  processed_at = CASE WHEN i.to_status = 'pending' THEN NULL ELSE t.at END
+             FROM input AS i, (SELECT clock_timestamp() AS at) AS t
+            WHERE id = i.record_id AND status = i.from_status
+           RETURNING ${RECORD_COLUMNS}, i.from_status
+         ), event AS (
+           INSERT INTO record_events (record_id, from_status, to_status, attempt, request_id, error, at)
+           SELECT id, from_status, status, attempts, $8, error, updated_at FROM updated
+         )
+         SELECT ${RECORD_COLUMNS} FROM updated ORDER BY created_at, id`,
+};
+
 export const RECORD_EVENTS: NamedStatement = {
   name: 'record-events',
   text: `SELECT id, record_id, from_status, to_status, at, request_id, error
@@ -100,6 +187,8 @@ export interface RecordListQuery extends RecordFilter {
   sortOrder: 'asc' | 'desc';
   limit: number;
   offset: number;
+  /** Keyset paging: only the rows after this one in the requested order. */
+  after?: CursorKey;
 }
 
 /** The most records one claim takes (bulk retry's 1000, the worker's batch at most 1000). */
@@ -111,6 +200,9 @@ export const MAX_CLAIM = 1000;
  */
 export const claimLimit = (limit: unknown): number =>
   Number.isSafeInteger(limit) && (limit as number) > 0 ? Math.min(limit as number, MAX_CLAIM) : 0;
+
+/** A listed row, with its sort value as text: exact (microseconds for created_at), for a cursor. */
+export type ListedRecord = RecordEntity & { sort_key: string };
 
 /** Every statement on records and record_events. */
 @Injectable()
@@ -143,6 +235,45 @@ export class RecordsRepository {
       throw new RequestValidationError([{ field: 'payload', message: STORED_PAYLOAD_TOO_LARGE }]);
     }
     return created;
+  }
+
+  /**
+   * Inserts every record (new time-ordered ids, in order) with its creation event, in one
+   * statement; `traceparent` as for create(). None is inserted when a payload would be
+   * stored larger than MAX_STORED_PAYLOAD_BYTES, and the first such item is named.
+   */
+  async createMany(
+    records: NewRecord[],
+    requestId: string,
+    traceparent: string | null,
+    tx?: Transaction,
+  ): Promise<RecordEntity[]> {
+    const payloads = records.map((record) => JSON.stringify(record.payload));
+    const created = await this.db.query<RecordEntity>(
+      CREATE_RECORDS,
+      [
+        records.map(() => newRecordId()),
+        records.map((record) => record.source),
+        records.map((record) => record.category),
+        payloads,
+        requestId,
+        traceparent,
+      ],
+      tx,
+    );
+    if (created.length === records.length) return created;
+    const [oversized] = await this.db.query<{ n: string }>(
+      {
+        name: 'oversized-payload',
+        text: `SELECT n - 1 AS n FROM unnest($1::jsonb[]) WITH ORDINALITY AS i(payload, n)
+                WHERE octet_length(payload::text) > ${MAX_STORED_PAYLOAD_BYTES} ORDER BY n LIMIT 1`,
+      },
+      [payloads],
+      tx,
+    );
+    throw new RequestValidationError([
+      { field: `records[${oversized?.n ?? 0}].payload`, message: STORED_PAYLOAD_TOO_LARGE },
+    ]);
   }
 
   /** Not a UUID names no record: null, without asking PostgreSQL to cast it. */
@@ -180,6 +311,41 @@ export class RecordsRepository {
     );
   }
 
+  /** The worker's batch, fair between sources (see CLAIM_PENDING_FAIRLY), locked until `tx` ends. */
+  claimPendingFairly(
+    limit: number,
+    maxPerSource: number,
+    tx: Transaction,
+  ): Promise<RecordEntity[]> {
+    return this.db.query<RecordEntity>(CLAIM_PENDING_FAIRLY, [limit, maxPerSource], tx);
+  }
+
+  /**
+   * Writes each transition of records locked in `tx`, with its event, in one statement;
+   * the records changed (one not in its `from` status is left out), oldest first.
+   */
+  async applyTransitions(
+    changes: { record: RecordEntity; transition: Transition }[],
+    requestId: string,
+    tx: Transaction,
+  ): Promise<RecordEntity[]> {
+    if (changes.length === 0) return [];
+    return this.db.query<RecordEntity>(
+      APPLY_TRANSITIONS,
+      [
+        changes.map(({ record }) => record.id),
+        changes.map(({ record }) => record.status),
+        changes.map(({ transition }) => transition.status),
+        changes.map(({ transition }) => transition.classification),
+        changes.map(({ transition }) => transition.score),
+        changes.map(({ transition }) => transition.error),
+        changes.map(({ transition }) => transition.attempt),
+        requestId,
+      ],
+      tx,
+    );
+  }
+
   /** Writes `transition` of a record locked in `tx`, with its event; null if it was not in `from`. */
   async applyTransition(
     record: RecordEntity,
@@ -213,18 +379,30 @@ export class RecordsRepository {
     return this.db.read<RecordEventEntity>(RECORD_EVENTS, [recordId], from);
   }
 
-  /** One page (from a read replica when there is one); ties broken by id, so pages never overlap or skip. */
-  list(query: RecordListQuery): Promise<RecordEntity[]> {
+  /**
+   * One page (from a read replica when there is one); ties broken by id, so pages never
+   * overlap or skip. After a cursor, a row comparison on (sort column, id), which the
+   * (column, id) indexes answer by seeking: the same cost at any depth.
+   */
+  list(query: RecordListQuery): Promise<ListedRecord[]> {
+    const { text, params } = this.listStatement(query);
+    return this.db.read<ListedRecord>({ text }, params);
+  }
+
+  /** The statement list() runs (also for EXPLAIN in the tests). */
+  listStatement(query: RecordListQuery): { text: string; params: unknown[] } {
     const where = this.conditions(query);
+    const sort = SORT_COLUMNS[query.sortBy];
     const direction = query.sortOrder === 'asc' ? 'ASC' : 'DESC';
-    return this.db.read<RecordEntity>(
-      {
-        text: `SELECT ${RECORD_COLUMNS} FROM records ${where.sql}
-              ORDER BY ${SORT_COLUMNS[query.sortBy]} ${direction}, id ${direction}
-              LIMIT ${where.param(query.limit)} OFFSET ${where.param(query.offset)}`,
-      },
-      where.params,
-    );
+    if (query.after) {
+      const value = `${where.param(query.after.value)}::${sort.type}`;
+      const id = `${where.param(query.after.id)}::uuid`;
+      where.raw(`(${sort.column}, id) ${direction === 'ASC' ? '>' : '<'} (${value}, ${id})`);
+    }
+    const text = `SELECT ${RECORD_COLUMNS}, ${sort.key} AS sort_key FROM records ${where.sql}
+              ORDER BY ${sort.column} ${direction}, id ${direction}
+              LIMIT ${where.param(query.limit)} OFFSET ${where.param(query.offset)}`;
+    return { text, params: where.params };
   }
 
   /** How many records match, counted (the rollups cannot answer a time window); from a replica when there is one. */
@@ -255,9 +433,14 @@ export const whereFilter = (conditions: Conditions, filter: RecordFilter): Condi
     .where('category', '=', filter.category)
     .where('source', '=', filter.source);
 
+/** Each sort: its column, its type, and its value as exact text (for a cursor). */
 const SORT_COLUMNS = {
-  created_at: 'created_at',
-  status: 'status',
-  category: 'category',
-  source: 'source',
+  created_at: {
+    column: 'created_at',
+    type: 'timestamptz',
+    key: `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+  },
+  status: { column: 'status', type: 'text', key: 'status' },
+  category: { column: 'category', type: 'text', key: 'category' },
+  source: { column: 'source', type: 'text', key: 'source' },
 } as const;

@@ -1,11 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InvalidTransitionError, RecordNotFoundError } from '../common/domain-errors';
+import { RequestValidationError } from '../common/problem';
+import { Environment } from '../config/environment';
 import { RequestContext } from '../common/request-context.decorator';
 import { BatchScope, currentTraceparent } from '../common/tracing';
 import { Database, Transaction } from '../database/database';
 import { ProcessingOutcome, RecordMetrics } from '../metrics/record-metrics';
 import { RecordCountsRepository } from '../reports/record-counts.repository';
 import { CreateRecordDto } from './dto/create-record.dto';
+import { CreateRecordsBatchDto, RecordBatchResponse } from './dto/create-records-batch.dto';
 import { toCreatedRangeCriteria } from './dto/created-range.filter';
 import { ListRecordsQuery } from './dto/list-records.query';
 import { RetryFailedDto, RetryFailedResponse } from './dto/retry-failed.dto';
@@ -17,6 +21,7 @@ import {
   toRecordResponse,
 } from './dto/record.response';
 import { RecordEntity } from './record.entity';
+import { CursorKey, RecordCursors } from './record-cursor';
 import { decide, RecordAction } from './record-status';
 import { RecordClaimFilter, RecordsRepository } from './records.repository';
 import { RuleSet } from './rules/rule-set';
@@ -31,7 +36,12 @@ export class RecordsService {
     private readonly counts: RecordCountsRepository,
     @Inject(RULE_SET) private readonly ruleSet: RuleSet,
     private readonly metrics: RecordMetrics,
-  ) {}
+    config: ConfigService<Environment, true>,
+  ) {
+    this.cursors = new RecordCursors(config.get('CURSOR_SECRET', { infer: true }));
+  }
+
+  private readonly cursors: RecordCursors;
 
   /**
    * Inserts the record and its creation event in one statement (with the request's trace
@@ -54,28 +64,86 @@ export class RecordsService {
     return record;
   }
 
+  /**
+   * The whole batch, records and creation events, in one statement: atomic by itself;
+   * with an Idempotency-Key, the stored response commits in the same transaction.
+   */
+  async createBatch(
+    dto: CreateRecordsBatchDto,
+    context: RequestContext,
+  ): Promise<RecordBatchResponse> {
+    const { idempotency } = context;
+    const traceparent = currentTraceparent();
+    const created = async (tx?: Transaction): Promise<RecordBatchResponse> => ({
+      items: (await this.records.createMany(dto.records, context.requestId, traceparent, tx)).map(
+        toRecordResponse,
+      ),
+    });
+    const response = idempotency
+      ? await this.db.transaction(async (tx) => {
+          const body = await created(tx);
+          await idempotency.save(tx, body);
+          return body;
+        })
+      : await created();
+    this.metrics.created(response.items.length);
+    return response;
+  }
+
   async findOne(id: string): Promise<RecordResponse> {
     const record = await this.records.findById(id);
     if (!record) throw new RecordNotFoundError(id);
     return toRecordResponse(record);
   }
 
+  /**
+   * A page by offset or after a cursor, with the cursor of the next page when more items
+   * follow (one row more than the page is read to know). A cursor is bound to the
+   * filters and the sort (RecordCursors).
+   */
   async list(query: ListRecordsQuery): Promise<RecordPageResponse> {
     const filter = { ...toCreatedRangeCriteria(query), status: query.status };
+    const binding = RecordCursors.listBinding({
+      ...filter,
+      sortBy: query.sort_by,
+      sortOrder: query.sort_order,
+    });
+    let after: CursorKey | undefined;
+    if (query.cursor !== undefined) {
+      if (query.offset !== 0) {
+        throw new RequestValidationError([
+          { field: 'cursor', message: 'cursor cannot be combined with a non-zero offset' },
+        ]);
+      }
+      after = this.cursors.decode(query.cursor, binding);
+    }
     // Without a time window the total comes from the rollups, which do not grow
     // with the table; with one, it is counted.
     const timeWindow = filter.createdFrom !== undefined || filter.createdBefore !== undefined;
-    const [items, total] = await Promise.all([
+    const [rows, total] = await Promise.all([
       this.records.list({
         ...filter,
         sortBy: query.sort_by,
         sortOrder: query.sort_order,
-        limit: query.limit,
+        limit: query.limit + 1,
         offset: query.offset,
+        after,
       }),
       timeWindow ? this.records.count(filter) : this.counts.total(filter),
     ]);
-    return { items: items.map(toRecordResponse), total, limit: query.limit, offset: query.offset };
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    const next_cursor =
+      rows.length > query.limit
+        ? this.cursors.encode({ value: last.sort_key, id: last.id }, binding)
+        : null;
+    return {
+      items: page.map(toRecordResponse),
+      total,
+      limit: query.limit,
+      offset: query.offset,
+      next_cursor,
+    };
   }
 
   /**
@@ -133,17 +201,26 @@ export class RecordsService {
   }
 
   /**
-   * The worker's batch: claims up to `limit` pending records (SKIP LOCKED, so
-   * workers on every instance share the queue) and processes each as above, in
-   * one transaction. `scope` (tracing) wraps the processing of a non-empty claim.
+   * The worker's batch, set-based: one claim (pending records, fair between sources, SKIP
+   * LOCKED so workers on every instance share the queue), the pure rules in Node, then one
+   * statement writing every outcome with its event, in one transaction. Exactly once as a
+   * single process is: the claim holds each row's lock until the commit, and the write
+   * restates each row's status. `scope` (tracing) wraps the processing of a non-empty claim.
    */
   async processPendingBatch(
     limit: number,
     context: RequestContext,
+    maxPerSource = 0,
     scope?: BatchScope,
   ): Promise<number> {
-    const updated = await this.db.transaction((tx) =>
-      this.transitionClaimed({ status: 'pending' }, 'process', limit, context, tx, scope),
+    const updated = await this.db.transaction(async (tx) =>
+      this.transitionAll(
+        await this.records.claimPendingFairly(limit, maxPerSource, tx),
+        'process',
+        context,
+        tx,
+        scope,
+      ),
     );
     for (const record of updated) this.metrics.processed(record.status as ProcessingOutcome);
     return updated.length;
@@ -177,31 +254,28 @@ export class RecordsService {
     limit: number,
     context: RequestContext,
     tx: Transaction,
-    scope?: BatchScope,
   ): Promise<RecordEntity[]> {
-    const batch = await this.records.claim(filter, limit, tx);
-    const apply = () => this.applyToClaimed(batch, action, context, tx);
-    return scope ? scope.around(batch, apply) : apply();
+    return this.transitionAll(await this.records.claim(filter, limit, tx), action, context, tx);
   }
 
-  private async applyToClaimed(
-    batch: RecordEntity[],
+  /**
+   * Decides `action` for each claimed record (pure rules), and writes them all in one
+   * statement; `scope` (tracing) wraps the processing of a non-empty claim.
+   */
+  private transitionAll(
+    claimed: RecordEntity[],
     action: RecordAction,
     context: RequestContext,
     tx: Transaction,
+    scope?: BatchScope,
   ): Promise<RecordEntity[]> {
-    const done: RecordEntity[] = [];
-    for (const claimed of batch) {
-      const decision = decide(claimed, action, this.ruleSet);
-      if (!decision.allowed) continue;
-      const updated = await this.records.applyTransition(
-        claimed,
-        decision.transition,
-        context.requestId,
-        tx,
-      );
-      if (updated) done.push(updated);
-    }
-    return done;
+    const apply = () => {
+      const changes = claimed.flatMap((record) => {
+        const decision = decide(record, action, this.ruleSet);
+        return decision.allowed ? [{ record, transition: decision.transition }] : [];
+      });
+      return this.records.applyTransitions(changes, context.requestId, tx);
+    };
+    return scope ? scope.around(claimed, apply) : apply();
   }
 }

@@ -7,14 +7,15 @@ import { BatchTrace, outsideAnyTrace, tracingStarted } from '../common/tracing';
 import { RecordsService } from './records.service';
 
 /**
- * Optional background processing (WORKER_ENABLED): claims batches of pending
- * records and processes them through the same domain method as the API.
+ * Optional background processing (WORKER_ENABLED): WORKER_CONCURRENCY loops, each claiming
+ * a batch of pending records (fair between sources) and processing it set-based
+ * (RecordsService.processPendingBatch), with the same rules, events and rollups as the API.
  */
 @Injectable()
 export class RecordsWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private running = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
+  private loops: Promise<void>[] = [];
+  private readonly wakers = new Set<() => void>();
 
   constructor(
     private readonly records: RecordsService,
@@ -27,29 +28,36 @@ export class RecordsWorker implements OnApplicationBootstrap, BeforeApplicationS
   onApplicationBootstrap(): void {
     if (!this.config.get('WORKER_ENABLED', { infer: true })) return;
     this.running = true;
+    const concurrency = this.config.get('WORKER_CONCURRENCY', { infer: true });
     // Polls belong to no request's trace; a batch that claims records makes its own span.
-    this.loop = outsideAnyTrace(() => this.run());
-    this.logger.info('worker started');
+    this.loops = Array.from({ length: concurrency }, () => outsideAnyTrace(() => this.run()));
+    this.logger.info({ concurrency }, 'worker started');
   }
 
-  /** Stops claiming, and waits for the batch in hand to commit. */
+  /** Stops claiming, and waits for the batches in hand to commit. */
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.wake?.();
-    await this.loop;
+    for (const wake of this.wakers) wake();
+    await Promise.all(this.loops);
     this.logger.info('worker stopped');
   }
 
   private async run(): Promise<void> {
     const batchSize = this.config.get('WORKER_BATCH_SIZE', { infer: true });
     const idleMs = this.config.get('WORKER_POLL_INTERVAL_MS', { infer: true });
+    const maxPerSource = this.config.get('WORKER_MAX_PER_SOURCE', { infer: true });
     while (this.running) {
       let claimed = 0;
       const requestId = `worker_${newRequestId()}`;
       const batch = tracingStarted() ? new BatchTrace('records', requestId) : undefined;
       try {
-        claimed = await this.records.processPendingBatch(batchSize, { requestId }, batch);
+        claimed = await this.records.processPendingBatch(
+          batchSize,
+          { requestId },
+          maxPerSource,
+          batch,
+        );
         batch?.end();
       } catch (error) {
         batch?.end(error);
@@ -62,11 +70,13 @@ export class RecordsWorker implements OnApplicationBootstrap, BeforeApplicationS
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
+      const wake = () => {
         clearTimeout(timer);
+        this.wakers.delete(wake);
         resolve();
       };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
     });
   }
 }

@@ -371,6 +371,7 @@ const LIST_KEYS = [
   'offset',
   'sort_by',
   'sort_order',
+  'cursor',
   'limit[]',
   'status[0]',
   '__proto__',

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsString, Max, MaxLength, Min } from 'class-validator';
 import { RECORD_STATUSES, RecordStatus } from '../record-status';
 import { CreatedRangeFilter } from './created-range.filter';
 import { IsOmittable } from '../../common/validation';
@@ -59,4 +59,17 @@ export class ListRecordsQuery extends CreatedRangeFilter {
   @IsOmittable()
   @IsIn(['asc', 'desc'])
   sort_order: 'asc' | 'desc' = 'desc';
+
+  @ApiPropertyOptional({
+    type: String,
+    maxLength: 1000,
+    description:
+      'The `next_cursor` of the previous page (keyset paging: the same cost at any depth). ' +
+      'Send it with the same filters and sort it was made for, and no offset (or 0); any ' +
+      'other cursor is a 400.',
+  })
+  @IsOmittable()
+  @MaxLength(1000)
+  @IsString()
+  cursor?: string;
 }

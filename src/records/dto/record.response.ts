@@ -62,6 +62,16 @@ export class RecordPageResponse {
 
   @ApiProperty({ example: 0 })
   offset: number;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: null,
+    description:
+      'Opaque; pass it as `cursor` (with the same filters and sort) for the next page. ' +
+      'null when no more items follow. The same URL is in the `Link: <...>; rel="next"` header.',
+  })
+  next_cursor: string | null;
 }
 
 export class RecordEventResponse {
