@@ -41,6 +41,8 @@ export class Primary {
   looking = false;
   private search?: Promise<void>;
   private closed = false;
+  /** Until a pooled connection has succeeded once, start-up's own retries say what failed. */
+  private connectedOnce = false;
   private readonly clients = new Set<PrimaryClient>();
   private readonly names: string;
 
@@ -95,7 +97,7 @@ export class Primary {
   /** A connection of the pool reported `error`: look again if it says the primary is gone. */
   noticed(error: unknown, client?: PrimaryClient): void {
     const trouble = serverTrouble(error);
-    if (!trouble || this.closed) return;
+    if (!trouble || this.closed || !this.connectedOnce) return;
     if (client && client.server !== this.current) {
       client.drop(); // made before the last move: it reaches the old primary
       return;
@@ -105,6 +107,10 @@ export class Primary {
       this.dropConnections();
     }
     this.search ??= this.follow().finally(() => (this.search = undefined));
+  }
+
+  connected(): void {
+    this.connectedOnce = true;
   }
 
   track(client: PrimaryClient): void {
@@ -199,6 +205,7 @@ class PrimaryClient extends Client {
     primary.track(this);
     // An idle connection that breaks (the server was killed) starts the search at once.
     this.on('error', (error) => primary.noticed(error, this));
+    this.once('connect', () => primary.connected());
     const notice = (error: unknown) => primary.noticed(error, this);
 
     // Instance methods over pg's (whose overloads a subclass cannot restate): the
