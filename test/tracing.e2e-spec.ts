@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { OtlpReceiver, ReceivedSpan, SPAN_KIND } from './otlp-receiver';
+import { WebhookReceiver } from './webhook-receiver';
 import { freePort, ServiceProcess, startService, waitFor } from './process-harness';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -56,11 +57,16 @@ describe('Tracing (e2e)', () => {
   beforeAll(async () => {
     await receiver.start();
     await db.connect();
-    api = await startService({ ...receiver.env('api'), WORKER_ENABLED: 'false' });
+    api = await startService({
+      ...receiver.env('api'),
+      WORKER_ENABLED: 'false',
+      WEBHOOK_ALLOW_PRIVATE_URLS: 'true',
+      WEBHOOK_POLL_INTERVAL_MS: '100',
+    });
     await api.ready();
   });
   beforeEach(async () => {
-    await db.query('TRUNCATE records, record_events, idempotency_keys CASCADE');
+    await db.query('TRUNCATE records, record_events, idempotency_keys, webhook_endpoints CASCADE');
   });
   afterAll(async () => {
     await Promise.all([api, ...others].map((service) => service?.stop()));
@@ -232,6 +238,47 @@ describe('Tracing (e2e)', () => {
         (span) => span.name.includes('claim') || span.name.startsWith('process'),
       ),
     ).toEqual([]);
+  });
+
+  it('continues the creating trace in the webhook delivery: a send span, and the traceparent it sends', async () => {
+    const hooks = await new WebhookReceiver().start();
+    try {
+      const subscribed = await fetch(`${api.url}/webhooks`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ url: hooks.url(), events: ['record.created'] }),
+      });
+      expect(subscribed.status).toBe(201);
+      const endpoint = (await subscribed.json()) as { id: string };
+      const callerTrace = hex(16);
+      const { id } = await create({ traceparent: `00-${callerTrace}-${hex(8)}-01` });
+
+      await hooks.receivedCount(1);
+      const [delivery] = hooks.received;
+      expect(JSON.parse(delivery.body)).toMatchObject({ type: 'record.created', data: { id } });
+      const [, traceId, sentSpanId] = String(delivery.headers.traceparent).split('-');
+      expect(traceId).toBe(callerTrace);
+
+      const send = await waitFor('the send span', () =>
+        spansOf(callerTrace).find((span) => span.name === 'send' && span.spanId === sentSpanId),
+      );
+      // Its parent is the creating request's context stored with the record.
+      const stored = (await storedTraceparent(id))!.split('-');
+      expect(stored[1]).toBe(callerTrace);
+      expect(send).toMatchObject({
+        kind: SPAN_KIND.CLIENT,
+        spanId: sentSpanId,
+        parentSpanId: stored[2],
+        attributes: expect.objectContaining({
+          'workflow.webhook.endpoint_id': endpoint.id,
+          'workflow.webhook.attempt': 1,
+          'http.response.status_code': 200,
+        }),
+      });
+      await fetch(`${api.url}/webhooks/${endpoint.id}`, { method: 'DELETE' });
+    } finally {
+      await hooks.stop();
+    }
   });
 
   it('exports http/protobuf when asked to', async () => {
